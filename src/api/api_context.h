@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+
+namespace notify {
+
+class Store;
+class Dispatcher;
+class QueueProcessor;
+class Provider;
+class Router;
+
+// What the handlers need; built once in src/app/ and shared by every request.
+struct ApiContext {
+    Store& store;
+    Dispatcher& dispatcher;
+    QueueProcessor& processor;
+    const Provider& provider;
+    const Clock& clock;
+    std::string default_region;
+    TimeMs started_at = 0;
+};
+
+inline constexpr const char* kApiPrefix = "/api/notifications";
+
+// One function per resource file; RegisterApiRoutes calls them all.
+void RegisterHealthRoutes(Router& router, ApiContext& ctx);
+void RegisterMessageRoutes(Router& router, ApiContext& ctx);
+void RegisterStatisticsRoutes(Router& router, ApiContext& ctx);
+void RegisterQueueRoutes(Router& router, ApiContext& ctx);
+void RegisterTemplateRoutes(Router& router, ApiContext& ctx);
+void RegisterSettingsRoutes(Router& router, ApiContext& ctx);
+void RegisterApiRoutes(Router& router, ApiContext& ctx);
+
+}  // namespace notify

@@ -1,0 +1,38 @@
+// GET /health: liveness and readiness in one answer, for load balancers and the runbook.
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "api/json_io.h"
+#include "common/errors.h"
+#include "http/errors.h"
+#include "http/router.h"
+#include "providers/provider.h"
+#include "queue/processor.h"
+#include "store/store.h"
+
+namespace notify {
+
+void RegisterHealthRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", std::string(kApiPrefix) + "/health", std::nullopt, [&ctx](HttpRequest&, const RequestContext&) {
+        nlohmann::json body;
+        bool store_ok = true;
+        nlohmann::json queue_depth;
+        try {
+            ctx.store.Ping();
+            queue_depth = ctx.store.QueueDepth();
+        } catch (const Error&) {
+            store_ok = false;
+        }
+        const auto processor = ctx.processor.Status();
+        body["status"] = store_ok ? "ok" : "degraded";
+        body["database"] = store_ok ? "ok" : "unavailable";
+        body["provider"] = ctx.provider.Name();
+        body["queue_depth"] = queue_depth;
+        body["processor"] = {{"running", processor.running}, {"last_run_at", TimeOrNull(processor.last_run_at)}};
+        body["version"] = NOTIFY_VERSION;
+        body["uptime_seconds"] = (ctx.clock.NowMs() - ctx.started_at) / 1000;
+        return JsonResponse(store_ok ? 200 : 503, body);
+    });
+}
+
+}  // namespace notify

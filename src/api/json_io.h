@@ -1,0 +1,36 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "http/http_types.h"
+#include "notify/model.h"
+
+namespace notify {
+
+struct PassResult;
+
+// The request body as a JSON object; an empty body counts as {} when allow_empty.
+// invalid_json / invalid_body otherwise.
+nlohmann::json ParseJsonObjectBody(const HttpRequest& request, bool allow_empty);
+
+nlohmann::json TimeOrNull(const std::optional<TimeMs>& t);
+nlohmann::json TextOrNull(const std::string& text);
+
+// A message as the API shows it. Viewers get masked phone numbers; `detail` adds the context
+// and the rendered parameters.
+nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detail);
+nlohmann::json AttemptToJson(const Attempt& attempt);
+nlohmann::json TemplateToJson(const Template& tmpl);
+
+// The process-queue answer, shared by the endpoint and the CLI command.
+nlohmann::json PassResultToJson(const PassResult& pass);
+
+// Optional query parameters, validated: invalid_field naming the parameter.
+std::optional<TimeMs> QueryTime(const HttpRequest& request, const std::string& name);
+std::optional<bool> QueryBool(const HttpRequest& request, const std::string& name);
+
+}  // namespace notify

@@ -1,0 +1,163 @@
+// POST /send-message, GET /history, GET /messages/{id}, POST /messages/{id}/retry.
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "api/json_io.h"
+#include "common/errors.h"
+#include "http/errors.h"
+#include "http/router.h"
+#include "notify/ids.h"
+#include "notify/send_request.h"
+#include "queue/dispatcher.h"
+#include "queue/processor.h"
+#include "store/store.h"
+
+namespace notify {
+namespace {
+
+Message BuildMessage(const SendRequest& request, const Template& tmpl, TimeMs now) {
+    const RenderedTemplate rendered = RenderTemplate(tmpl, request.context);
+    Message message;
+    message.id = NewMessageId(now);
+    message.phone = request.phone.e164;
+    message.message_type = tmpl.name;
+    message.provider_template_name = tmpl.provider_template_name;
+    message.language = tmpl.language;
+    message.parameters = rendered.parameters;
+    message.context_json = nlohmann::json(request.context).dump();
+    message.status = MessageStatus::kQueued;
+    message.idempotency_key = request.idempotency_key;
+    message.created_at = now;
+    message.updated_at = now;
+    return message;
+}
+
+HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
+    const SendRequest request = ParseSendRequest(ParseJsonObjectBody(http, false), ctx.default_region);
+    const Settings settings = ctx.store.GetSettings();
+    if (!settings.enabled) {
+        throw Error(ErrorKind::kConflict, "notifications_disabled",
+                    "notifications are switched off in settings; nothing was accepted");
+    }
+    const auto tmpl = ctx.store.GetTemplate(request.message_type);
+    if (!tmpl) {
+        throw InvalidInput("unknown_message_type", "no template named \"" + request.message_type + "\"",
+                           "message_type");
+    }
+    if (!tmpl->enabled) {
+        throw Error(ErrorKind::kConflict, "template_disabled", "template " + tmpl->name + " is disabled",
+                    "message_type");
+    }
+    const TimeMs now = ctx.clock.NowMs();
+    const Message message = BuildMessage(request, *tmpl, now);
+
+    // An immediate send claims its queue entry in the same transaction that stores it, so the
+    // background processor cannot send it a second time meanwhile.
+    const bool send_now = request.immediate && !settings.paused;
+    std::optional<Lease> claim;
+    if (send_now) claim = ctx.processor.NewLease();
+    EnqueueResult stored = ctx.store.Enqueue(message, now, claim);
+    if (!stored.created) return JsonResponse(200, MessageToJson(stored.message, false, false));
+
+    if (send_now) {
+        const DispatchResult result = ctx.dispatcher.Dispatch(stored.message);
+        auto current = ctx.store.GetMessage(stored.message.id);
+        if (!current) std::abort();  // we have just written it
+        if (result.after == AfterAttempt::kRetry) ctx.processor.Wake();
+        return JsonResponse(result.after == AfterAttempt::kRetry ? 202 : 200, MessageToJson(*current, false, false));
+    }
+    ctx.processor.Wake();
+    return JsonResponse(202, MessageToJson(stored.message, false, false));
+}
+
+HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
+    HistoryQuery query;
+    if (auto phone = http.Query("phone"); phone && !phone->empty()) {
+        query.phone = ParsePhoneOrThrow(*phone, ctx.default_region, "phone").e164;
+    }
+    if (auto status = http.Query("status"); status && !status->empty()) {
+        query.status = ParseMessageStatus(*status);
+        if (!query.status) {
+            throw InvalidInput("invalid_field",
+                               "status must be one of queued, sending, sent, delivered, read, failed, suppressed, "
+                               "skipped_rollout",
+                               "status");
+        }
+    }
+    if (auto type = http.Query("message_type"); type && !type->empty()) {
+        if (!ctx.store.GetTemplate(*type)) {
+            throw InvalidInput("unknown_message_type", "no template named \"" + *type + "\"", "message_type");
+        }
+        query.message_type = *type;
+    }
+    query.since = QueryTime(http, "since");
+    query.until = QueryTime(http, "until");
+    if (auto limit = http.Query("limit"); limit && !limit->empty()) {
+        int value = 0;
+        const auto [ptr, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+        if (ec != std::errc() || ptr != limit->data() + limit->size() || value < 1 || value > 200) {
+            throw InvalidInput("invalid_field", "limit must be a whole number from 1 to 200", "limit");
+        }
+        query.limit = value;
+    }
+    if (auto cursor = http.Query("cursor"); cursor && !cursor->empty()) {
+        std::int64_t seq = 0;
+        const auto [ptr, ec] = std::from_chars(cursor->data(), cursor->data() + cursor->size(), seq);
+        if (ec != std::errc() || ptr != cursor->data() + cursor->size() || seq < 1) {
+            throw InvalidInput("invalid_field", "cursor is not one this service gave out", "cursor");
+        }
+        query.before_seq = seq;
+    }
+    const HistoryPage page = ctx.store.History(query);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& message : page.items) items.push_back(MessageToJson(message, rc.IsViewerOnly(), false));
+    return JsonResponse(200, {{"items", std::move(items)},
+                              {"next_cursor", page.next_before_seq ? nlohmann::json(std::to_string(*page.next_before_seq))
+                                                                   : nlohmann::json()}});
+}
+
+Message FindMessage(ApiContext& ctx, const HttpRequest& http) {
+    const std::string& id = http.path_params.at("id");
+    auto message = ctx.store.GetMessage(id);
+    if (!message) throw Error(ErrorKind::kNotFound, "not_found", "no message with id " + id);
+    return *message;
+}
+
+HttpResponse GetMessage(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
+    const Message message = FindMessage(ctx, http);
+    nlohmann::json body = MessageToJson(message, rc.IsViewerOnly(), true);
+    nlohmann::json attempts = nlohmann::json::array();
+    for (const auto& attempt : ctx.store.ListAttempts(message.id)) attempts.push_back(AttemptToJson(attempt));
+    body["attempt_history"] = std::move(attempts);
+    return JsonResponse(200, body);
+}
+
+HttpResponse RetryMessage(ApiContext& ctx, HttpRequest& http) {
+    const Message message = FindMessage(ctx, http);
+    if (!ctx.store.Requeue(message.id, ctx.clock.NowMs())) {
+        throw Error(ErrorKind::kConflict, "not_retryable",
+                    "only failed messages can be retried; this one is " + std::string(ToString(message.status)));
+    }
+    ctx.processor.Wake();
+    auto current = ctx.store.GetMessage(message.id);
+    if (!current) std::abort();
+    return JsonResponse(202, MessageToJson(*current, false, false));
+}
+
+}  // namespace
+
+void RegisterMessageRoutes(Router& router, ApiContext& ctx) {
+    const std::string prefix = kApiPrefix;
+    router.Add("POST", prefix + "/send-message", Role::kOperator,
+               [&ctx](HttpRequest& http, const RequestContext&) { return SendMessage(ctx, http); });
+    router.Add("GET", prefix + "/history", Role::kViewer,
+               [&ctx](HttpRequest& http, const RequestContext& rc) { return History(ctx, http, rc); });
+    router.Add("GET", prefix + "/messages/{id}", Role::kViewer,
+               [&ctx](HttpRequest& http, const RequestContext& rc) { return GetMessage(ctx, http, rc); });
+    router.Add("POST", prefix + "/messages/{id}/retry", Role::kOperator,
+               [&ctx](HttpRequest& http, const RequestContext&) { return RetryMessage(ctx, http); });
+}
+
+}  // namespace notify

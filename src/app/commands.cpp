@@ -1,0 +1,161 @@
+#include "app/commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/api_context.h"
+#include "api/json_io.h"
+#include "app/logging.h"
+#include "common/errors.h"
+#include "common/time_format.h"
+#include "http/auth.h"
+#include "http/errors.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "providers/myoperator.h"
+#include "providers/sandbox.h"
+#include "queue/dispatcher.h"
+#include "queue/processor.h"
+#include "store/store.h"
+
+namespace notify {
+namespace {
+
+std::unique_ptr<Provider> MakeProvider(const Config& config) {
+    if (config.provider == "myoperator") return std::make_unique<MyOperatorProvider>(config.myoperator);
+    return std::make_unique<SandboxProvider>();
+}
+
+std::string ProcessOwnerId() {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    std::random_device random;
+    return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(random() % 100000);
+}
+
+ProcessorOptions MakeProcessorOptions(const Config& config) {
+    ProcessorOptions options;
+    options.concurrency = config.processor_concurrency;
+    options.batch = config.processor_batch;
+    // Three provider timeouts: a live sender always finishes well within its lease.
+    options.lease_ms = 3LL * config.provider_timeout_ms;
+    options.idle_poll_ms = config.processor_idle_poll_ms;
+    options.owner = ProcessOwnerId();
+    return options;
+}
+
+std::unique_ptr<Store> OpenMigratedStore(const Config& config) {
+    auto store = OpenStore(config.database_url);
+    int pending = 0;
+    for (const auto& m : store->MigrationStatus()) pending += m.applied ? 0 : 1;
+    if (pending > 0) {
+        throw std::runtime_error("the database has " + std::to_string(pending) +
+                                 " pending migration(s); run `notifyd migrate` first");
+    }
+    return store;
+}
+
+}  // namespace
+
+int RunMigrate(const Config& config, bool status_only) {
+    auto store = OpenStore(config.database_url);
+    if (!status_only) {
+        const int applied = store->Migrate();
+        std::cout << (applied == 0 ? "database is up to date" : "applied " + std::to_string(applied) + " migration(s)")
+                  << std::endl;
+    }
+    for (const auto& m : store->MigrationStatus()) {
+        std::cout << (m.applied ? "applied  " : "pending  ") << m.name;
+        if (m.applied_at) std::cout << "  " << FormatIsoTime(*m.applied_at);
+        std::cout << "\n";
+    }
+    std::cout << "templates: " << store->ListTemplates().size() << std::endl;
+    return 0;
+}
+
+int RunTokenCreate(const Config& config, const std::string& role_text, const std::string& name) {
+    const auto role = ParseRole(role_text);
+    if (!role) {
+        std::cerr << "--role must be admin, operator or viewer" << std::endl;
+        return 2;
+    }
+    if (name.empty() || name.size() > 100) {
+        std::cerr << "--name must be 1 to 100 characters" << std::endl;
+        return 2;
+    }
+    auto store = OpenMigratedStore(config);
+    const std::string token = GenerateToken();
+    store->InsertToken(ApiToken{name, *role, HashToken(token), SystemClock().NowMs()});
+    std::cerr << "token for " << name << " (" << role_text << "); it is shown once and stored only as a hash:"
+              << std::endl;
+    std::cout << token << std::endl;
+    return 0;
+}
+
+int RunProcessQueue(const Config& config, bool force) {
+    auto store = OpenMigratedStore(config);
+    auto provider = MakeProvider(config);
+    SystemClock clock;
+    Dispatcher dispatcher(*store, *provider, clock, config.retry);
+    QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
+    std::cout << DumpJsonSafe(PassResultToJson(processor.RunOnce(force))) << std::endl;
+    return 0;
+}
+
+int RunServe(const Config& config) {
+    // Signals are taken by sigwait in this thread only; every thread started below inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto store = OpenMigratedStore(config);
+    auto provider = MakeProvider(config);
+    SystemClock clock;
+    Dispatcher dispatcher(*store, *provider, clock, config.retry);
+    QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
+    Authenticator auth(*store, config.admin_token);
+    Router router(auth);
+    ApiContext ctx{*store, dispatcher, processor, *provider, clock, config.default_country, clock.NowMs()};
+    RegisterApiRoutes(router, ctx);
+
+    spdlog::info("notifyd {} starting: store {}, {} templates, provider {}", NOTIFY_VERSION,
+                 DescribeUrl(config.database_url), store->ListTemplates().size(), provider->Name());
+    if (provider->Name() == "sandbox") {
+        spdlog::warn("provider is the sandbox: messages are accepted and recorded, nothing is sent to WhatsApp");
+    } else {
+        spdlog::info("sending through MyOperator at {} (timeout {} ms)", DescribeUrl(config.myoperator.base_url),
+                     config.provider_timeout_ms);
+    }
+    if (!config.admin_token) spdlog::info("no ADMIN_TOKEN set; use `notifyd token create` for bearer tokens");
+    if (!config.webhook_secret) spdlog::warn("MYOPERATOR_API_SECRET is not set: status webhooks will be refused");
+
+    HttpServerOptions options;
+    options.host = config.host;
+    options.port = config.port;
+    options.io_threads = config.http_threads;
+    options.handler_threads = config.handler_threads;
+    HttpServer server(options, [&router](HttpRequest& request) { return router.Handle(request); });
+    server.Start();
+    processor.Start();
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("received {}, shutting down: no new connections, finishing requests in progress",
+                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.Stop(std::chrono::milliseconds(config.shutdown_grace_ms));
+    processor.Stop();
+    spdlog::info("shutdown complete; queue depth {}", store->QueueDepth());
+    return 0;
+}
+
+}  // namespace notify

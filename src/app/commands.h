@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+#include "app/config.h"
+
+namespace notify {
+
+// The subcommands of notifyd (see the contract's Commands table). Each returns the exit code.
+int RunServe(const Config& config);
+int RunMigrate(const Config& config, bool status_only);
+int RunTokenCreate(const Config& config, const std::string& role, const std::string& name);
+int RunProcessQueue(const Config& config, bool force);
+
+}  // namespace notify

@@ -1,0 +1,177 @@
+#include "app/config.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+
+#include "notify/phone.h"
+
+extern char** environ;
+
+namespace notify {
+namespace {
+
+std::string Trim(const std::string& s) {
+    const auto begin = s.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) return "";
+    const auto end = s.find_last_not_of(" \t\r");
+    return s.substr(begin, end - begin + 1);
+}
+
+std::optional<std::string> Get(const std::map<std::string, std::string>& vars, const std::string& key) {
+    auto it = vars.find(key);
+    if (it == vars.end() || Trim(it->second).empty()) return std::nullopt;
+    return Trim(it->second);
+}
+
+long long GetInt(const std::map<std::string, std::string>& vars, const std::string& key, long long fallback,
+                 long long min, long long max) {
+    const auto text = Get(vars, key);
+    if (!text) return fallback;
+    long long value = 0;
+    const auto* end = text->data() + text->size();
+    const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+    if (ec != std::errc() || ptr != end || value < min || value > max) {
+        throw ConfigError(key + ": must be a whole number from " + std::to_string(min) + " to " +
+                          std::to_string(max) + " (got \"" + *text + "\")");
+    }
+    return value;
+}
+
+bool IsIpAddress(const std::string& host) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+std::vector<std::string> Config::Secrets() const {
+    std::vector<std::string> secrets;
+    if (admin_token) secrets.push_back(*admin_token);
+    if (webhook_secret) secrets.push_back(*webhook_secret);
+    if (!myoperator.api_key.empty()) secrets.push_back(myoperator.api_key);
+    return secrets;
+}
+
+std::map<std::string, std::string> ReadDotEnv(const std::string& path) {
+    std::map<std::string, std::string> out;
+    std::ifstream in(path);
+    if (!in) return out;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        std::string text = Trim(line);
+        if (text.empty() || text[0] == '#') continue;
+        if (text.rfind("export ", 0) == 0) text = Trim(text.substr(7));
+        const auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
+        }
+        std::string key = Trim(text.substr(0, eq));
+        std::string value = Trim(text.substr(eq + 1));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+            value = Trim(value.substr(0, hash));  // trailing comment after an unquoted value
+        }
+        out[key] = value;
+    }
+    return out;
+}
+
+std::map<std::string, std::string> CollectSettings(const std::string& dotenv_path) {
+    auto vars = ReadDotEnv(dotenv_path);
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string text = *entry;
+        const auto eq = text.find('=');
+        if (eq != std::string::npos) vars[text.substr(0, eq)] = text.substr(eq + 1);
+    }
+    return vars;
+}
+
+Config ParseConfig(const std::map<std::string, std::string>& vars) {
+    Config config;
+    config.port = static_cast<std::uint16_t>(GetInt(vars, "PORT", 1001, 0, 65535));
+    if (auto host = Get(vars, "HOST")) {
+        config.host = *host == "localhost" ? "127.0.0.1" : *host;
+        if (!IsIpAddress(config.host)) {
+            throw ConfigError("HOST: must be an IP address such as 127.0.0.1 or 0.0.0.0 (got \"" + *host + "\")");
+        }
+    }
+    if (auto url = Get(vars, "DATABASE_URL")) config.database_url = *url;
+    if (config.database_url.rfind("sqlite:", 0) != 0 && config.database_url.rfind("postgresql://", 0) != 0 &&
+        config.database_url.rfind("postgres://", 0) != 0) {
+        throw ConfigError("DATABASE_URL: must be sqlite:PATH or postgresql://...");
+    }
+    if (config.database_url == "sqlite:" || config.database_url == "sqlite://") {
+        throw ConfigError("DATABASE_URL: sqlite: needs a file path, e.g. sqlite:data/notifications.db");
+    }
+    config.admin_token = Get(vars, "ADMIN_TOKEN");
+    if (config.admin_token && config.admin_token->size() < 16) {
+        throw ConfigError("ADMIN_TOKEN: must be at least 16 characters long");
+    }
+
+    config.provider_timeout_ms = static_cast<int>(GetInt(vars, "PROVIDER_TIMEOUT_MS", 10000, 100, 120000));
+    config.myoperator.base_url = Get(vars, "MYOPERATOR_BASE_URL").value_or("https://publicapi.myoperator.co");
+    if (config.myoperator.base_url.rfind("https://", 0) != 0 && config.myoperator.base_url.rfind("http://", 0) != 0) {
+        throw ConfigError("MYOPERATOR_BASE_URL: must start with https:// or http://");
+    }
+    config.myoperator.api_key = Get(vars, "MYOPERATOR_API_KEY").value_or("");
+    config.myoperator.company_id = Get(vars, "MYOPERATOR_ACCOUNT_ID").value_or("");
+    config.myoperator.phone_number_id = Get(vars, "MYOPERATOR_WHATSAPP_NUMBER").value_or("");
+    config.myoperator.timeout = std::chrono::milliseconds(config.provider_timeout_ms);
+    config.webhook_secret = Get(vars, "MYOPERATOR_API_SECRET");
+
+    const bool any_credential = !config.myoperator.api_key.empty() || !config.myoperator.company_id.empty() ||
+                                !config.myoperator.phone_number_id.empty();
+    const auto provider = Get(vars, "NOTIFY_PROVIDER");
+    if (provider && *provider != "myoperator" && *provider != "sandbox") {
+        throw ConfigError("NOTIFY_PROVIDER: must be myoperator or sandbox (got \"" + *provider + "\")");
+    }
+    config.provider = provider.value_or(any_credential ? "myoperator" : "sandbox");
+    if (config.provider == "myoperator") {
+        // Half-set credentials are a mistake, not a reason to fall back to the sandbox silently.
+        if (config.myoperator.api_key.empty()) throw ConfigError("MYOPERATOR_API_KEY: required to send through MyOperator");
+        if (config.myoperator.company_id.empty()) {
+            throw ConfigError("MYOPERATOR_ACCOUNT_ID: required to send through MyOperator");
+        }
+        if (config.myoperator.phone_number_id.empty()) {
+            throw ConfigError("MYOPERATOR_WHATSAPP_NUMBER: required to send through MyOperator");
+        }
+    }
+
+    config.default_country = Get(vars, "DEFAULT_COUNTRY").value_or("IN");
+    std::transform(config.default_country.begin(), config.default_country.end(), config.default_country.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (!IsSupportedRegion(config.default_country)) {
+        throw ConfigError("DEFAULT_COUNTRY: must be a two-letter region code such as IN (got \"" +
+                          config.default_country + "\")");
+    }
+
+    config.retry.max_attempts = static_cast<int>(GetInt(vars, "MAX_ATTEMPTS", 10, 1, 100));
+    config.retry.base_delay_ms = GetInt(vars, "RETRY_BASE_DELAY_MS", 30000, 1, 86400000);
+    config.retry.max_delay_ms = GetInt(vars, "RETRY_MAX_DELAY_MS", 3600000, 1, 7 * 86400000LL);
+    if (config.retry.max_delay_ms < config.retry.base_delay_ms) {
+        throw ConfigError("RETRY_MAX_DELAY_MS: must not be less than RETRY_BASE_DELAY_MS");
+    }
+
+    if (auto level = Get(vars, "LOG_LEVEL")) {
+        static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+        if (std::find(kLevels.begin(), kLevels.end(), *level) == kLevels.end()) {
+            throw ConfigError("LOG_LEVEL: must be one of trace, debug, info, warn, error, critical, off");
+        }
+        config.log_level = *level;
+    }
+    config.http_threads = static_cast<int>(GetInt(vars, "HTTP_THREADS", 2, 1, 64));
+    config.handler_threads = static_cast<int>(GetInt(vars, "HANDLER_THREADS", 8, 1, 256));
+    config.processor_concurrency = static_cast<int>(GetInt(vars, "PROCESSOR_CONCURRENCY", 4, 1, 256));
+    config.processor_batch = static_cast<int>(GetInt(vars, "PROCESSOR_BATCH", 64, 1, 10000));
+    config.processor_idle_poll_ms = static_cast<int>(GetInt(vars, "PROCESSOR_IDLE_POLL_MS", 1000, 10, 60000));
+    config.shutdown_grace_ms = static_cast<int>(GetInt(vars, "SHUTDOWN_GRACE_MS", 15000, 0, 600000));
+    return config;
+}
+
+}  // namespace notify

@@ -1,0 +1,51 @@
+// notifyd: the only wiring of command line to the commands in src/app/commands.cpp.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/config.h"
+#include "app/logging.h"
+#include "common/errors.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"notifyd: WhatsApp notifications through MyOperator"};
+    app.require_subcommand(1);
+
+    auto* serve = app.add_subcommand("serve", "start the HTTP API and the background queue processor");
+    auto* migrate = app.add_subcommand("migrate", "apply pending database migrations (idempotent)");
+    bool status_only = false;
+    migrate->add_flag("--status", status_only, "list applied and pending migrations, apply nothing");
+    auto* token = app.add_subcommand("token", "manage API tokens");
+    token->require_subcommand(1);
+    auto* create = token->add_subcommand("create", "print a new bearer token once (stored hashed)");
+    std::string role;
+    std::string name;
+    create->add_option("--role", role, "admin, operator or viewer")->required();
+    create->add_option("--name", name, "who or what uses the token")->required();
+    auto* process = app.add_subcommand("process-queue", "one processing pass, then exit; prints JSON");
+    bool force = false;
+    process->add_flag("--force", force, "also take retries whose time has not come");
+
+    CLI11_PARSE(app, argc, argv);
+
+    notify::Config config;
+    try {
+        config = notify::ParseConfig(notify::CollectSettings(".env"));
+    } catch (const notify::ConfigError& e) {
+        std::cerr << "configuration error: " << e.what() << std::endl;
+        return 2;
+    }
+    notify::SetUpLogging(config.log_level, config.Secrets());
+    try {
+        if (*serve) return notify::RunServe(config);
+        if (*migrate) return notify::RunMigrate(config, status_only);
+        if (*create) return notify::RunTokenCreate(config, role, name);
+        if (*process) return notify::RunProcessQueue(config, force);
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,111 @@
+#include "common/time_format.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+
+namespace notify {
+namespace {
+
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool ReadDigits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
+    if (pos + count > text.size()) return false;
+    int value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        char c = text[pos + i];
+        if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+        value = value * 10 + (c - '0');
+    }
+    pos += count;
+    out = value;
+    return true;
+}
+
+bool Expect(std::string_view text, std::size_t& pos, char c) {
+    if (pos >= text.size() || text[pos] != c) return false;
+    ++pos;
+    return true;
+}
+
+}  // namespace
+
+std::string FormatIsoTime(TimeMs t) {
+    using namespace std::chrono;
+    const sys_time<milliseconds> tp{milliseconds{t}};
+    const auto day = floor<days>(tp);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{tp - day};
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+    return buf;
+}
+
+std::optional<TimeMs> ParseIsoTime(std::string_view text) {
+    std::size_t pos = 0;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+    if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, month) ||
+        !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, day)) {
+        return std::nullopt;
+    }
+    if (month < 1 || month > 12 || day < 1) return std::nullopt;
+    const auto ymd = std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} /
+                     std::chrono::day{static_cast<unsigned>(day)};
+    if (!ymd.ok()) return std::nullopt;
+    std::int64_t offset_minutes = 0;
+    if (pos < text.size()) {
+        if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
+        ++pos;
+        if (!ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, minute)) {
+            return std::nullopt;
+        }
+        if (pos < text.size() && text[pos] == ':') {
+            ++pos;
+            if (!ReadDigits(text, pos, 2, second)) return std::nullopt;
+            if (pos < text.size() && text[pos] == '.') {
+                ++pos;
+                std::size_t digits = 0;
+                int scale = 100;
+                while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+                    if (digits < 3) millis += (text[pos] - '0') * scale, scale /= 10;
+                    ++digits;
+                    ++pos;
+                }
+                if (digits == 0 || digits > 9) return std::nullopt;
+            }
+        }
+        if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+        if (pos == text.size()) return std::nullopt;  // a time needs a zone: Z or an offset
+        if (text[pos] == 'Z' || text[pos] == 'z') {
+            ++pos;
+        } else if (text[pos] == '+' || text[pos] == '-') {
+            const int sign = text[pos] == '+' ? 1 : -1;
+            ++pos;
+            int oh = 0, om = 0;
+            if (!ReadDigits(text, pos, 2, oh)) return std::nullopt;
+            if (pos < text.size() && text[pos] == ':') ++pos;
+            if (!ReadDigits(text, pos, 2, om)) return std::nullopt;
+            if (oh > 23 || om > 59) return std::nullopt;
+            offset_minutes = sign * (oh * 60 + om);
+        } else {
+            return std::nullopt;
+        }
+        if (pos != text.size()) return std::nullopt;
+    }
+    const std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    return seconds * 1000 + millis;
+}
+
+}  // namespace notify

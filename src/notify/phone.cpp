@@ -1,0 +1,84 @@
+#include "notify/phone.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include <phonenumbers/logger.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include "common/errors.h"
+
+namespace notify {
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const PhoneNumberUtil& Util() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // libphonenumber logs parse failures to stdout by default; they are expected input errors here.
+        PhoneNumberUtil::GetInstance()->SetLogger(new i18n::phonenumbers::NullLogger());
+    });
+    return *PhoneNumberUtil::GetInstance();
+}
+
+bool HasOnlyPhoneCharacters(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+';
+    });
+}
+
+}  // namespace
+
+bool IsSupportedRegion(std::string_view region) {
+    return Util().GetCountryCodeForRegion(std::string(region)) != 0;
+}
+
+std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_region) {
+    // libphonenumber also reads letters (vanity numbers) and extensions; a customer's WhatsApp
+    // number has neither, so anything but digits and separators is refused up front.
+    if (text.empty() || text.size() > 32 || !HasOnlyPhoneCharacters(text)) return std::nullopt;
+    const std::size_t plus = text.find('+');
+    if (plus != std::string_view::npos &&
+        (plus != text.find_first_not_of(' ') || text.find('+', plus + 1) != std::string_view::npos)) {
+        return std::nullopt;  // '+' only as the first character
+    }
+    const auto& util = Util();
+    PhoneNumber number;
+    if (util.Parse(std::string(text), std::string(default_region), &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+        return std::nullopt;
+    }
+    if (!util.IsValidNumber(number)) return std::nullopt;
+    Phone phone;
+    util.Format(number, PhoneNumberUtil::E164, &phone.e164);
+    phone.country_code = std::to_string(number.country_code());
+    util.GetNationalSignificantNumber(number, &phone.national_number);
+    return phone;
+}
+
+Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, const std::string& field) {
+    auto phone = ParsePhone(text, default_region);
+    if (!phone) {
+        throw InvalidInput("invalid_phone",
+                           "not a valid phone number; use E.164 such as +919876543210 or a national number of " +
+                               std::string(default_region),
+                           field);
+    }
+    return *phone;
+}
+
+std::string MaskPhone(std::string_view e164) {
+    std::size_t cc_len = 0;
+    if (auto phone = ParsePhone(e164, "ZZ")) cc_len = phone->country_code.size();
+    const std::string_view digits = e164.substr(e164.starts_with('+') ? 1 : 0);
+    if (digits.size() <= cc_len + 4) return std::string(e164.starts_with('+') ? "+" : "") + std::string(digits.size(), '*');
+    std::string out = "+";
+    out.append(digits.substr(0, cc_len));
+    out.append(digits.size() - cc_len - 4, '*');
+    out.append(digits.substr(digits.size() - 4));
+    return out;
+}
+
+}  // namespace notify

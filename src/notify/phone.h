@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace notify {
+
+struct Phone {
+    std::string e164;             // "+919876543210"
+    std::string country_code;     // "91"
+    std::string national_number;  // "9876543210"
+};
+
+// E.164, or a national number of default_region ("IN"); spaces, dashes, dots and parentheses
+// allowed. nullopt for anything libphonenumber does not consider a valid number.
+std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_region);
+
+// Same as ParsePhone but throws invalid_phone naming `field`.
+Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, const std::string& field);
+
+// "+919876543210" -> "+91******3210": country code and the last four digits stay visible.
+std::string MaskPhone(std::string_view e164);
+
+bool IsSupportedRegion(std::string_view region);
+
+}  // namespace notify

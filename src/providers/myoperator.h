@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "providers/provider.h"
+
+namespace notify {
+
+struct MyOperatorOptions {
+    std::string base_url = "https://publicapi.myoperator.co";  // no trailing slash needed
+    std::string api_key;          // sent as "Authorization: Bearer <key>"; never logged
+    std::string company_id;       // sent as X-MYOP-COMPANY-ID
+    std::string phone_number_id;  // the business number's phone_number_id
+    std::chrono::milliseconds timeout{10000};  // whole call, connect included
+};
+
+// Pure pieces, unit-tested without a network.
+// The JSON body of POST /chat/messages for a template message.
+std::string BuildMyOperatorSendBody(const OutboundMessage& message, std::string_view phone_number_id);
+
+// Classifies one HTTP response. retry_after_header is the raw Retry-After value, if any.
+SendOutcome ClassifyMyOperatorResponse(int http_status, std::string_view body,
+                                       std::optional<std::string_view> retry_after_header);
+
+// Classifies a transport failure (no HTTP response): always retryable.
+SendOutcome TransportFailure(std::string_view what);
+
+// Sends through MyOperator's REST API with libcurl. Thread-safe; reuses one connection per
+// calling thread.
+class MyOperatorProvider final : public Provider {
+public:
+    explicit MyOperatorProvider(MyOperatorOptions options);
+    ~MyOperatorProvider() override;
+    std::string Name() const override { return "myoperator"; }
+    SendOutcome Send(const OutboundMessage& message) override;
+
+private:
+    MyOperatorOptions options_;
+};
+
+}  // namespace notify

@@ -1,0 +1,157 @@
+#include "queue/processor.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/errors.h"
+
+namespace notify {
+
+QueueProcessor::QueueProcessor(Store& store, Dispatcher& dispatcher, const Clock& clock, ProcessorOptions options)
+    : store_(store), dispatcher_(dispatcher), clock_(clock), options_(std::move(options)) {}
+
+QueueProcessor::~QueueProcessor() { Stop(); }
+
+Lease QueueProcessor::NewLease() const { return Lease{options_.owner, clock_.NowMs() + options_.lease_ms}; }
+
+void QueueProcessor::MarkRun() { last_run_at_.store(clock_.NowMs()); }
+
+void QueueProcessor::Tally(const DispatchResult& result, PassResult& pass) {
+    ++pass.processed;
+    switch (result.after) {
+        case AfterAttempt::kSent: ++pass.sent; break;
+        case AfterAttempt::kFailed: ++pass.failed; break;
+        case AfterAttempt::kRetry: ++pass.retry_scheduled; break;
+    }
+}
+
+PassResult QueueProcessor::RunOnce(bool force) {
+    PassResult pass;
+    MarkRun();
+    if (store_.GetSettings().paused) {
+        pass.paused = true;
+        pass.remaining = store_.QueueDepth();
+        return pass;
+    }
+    const int parallelism = std::max(1, options_.concurrency);
+    while (pass.processed < options_.max_per_pass) {
+        const int limit = std::min(options_.batch, options_.max_per_pass - pass.processed);
+        const Lease lease = NewLease();
+        std::vector<Message> claimed = store_.ClaimDue(clock_.NowMs(), limit, lease, force);
+        if (claimed.empty()) break;
+
+        // Send the batch with up to `parallelism` threads; each takes the next unsent message.
+        // A store failure stops the pass; entries not completed keep their lease and are taken
+        // again when it expires.
+        std::atomic<std::size_t> next{0};
+        std::mutex tally_mutex;
+        std::exception_ptr failure;
+        auto work = [&] {
+            try {
+                for (std::size_t i = next.fetch_add(1); i < claimed.size(); i = next.fetch_add(1)) {
+                    const DispatchResult result = dispatcher_.Dispatch(claimed[i]);
+                    std::lock_guard lock(tally_mutex);
+                    Tally(result, pass);
+                }
+            } catch (...) {
+                std::lock_guard lock(tally_mutex);
+                if (!failure) failure = std::current_exception();
+                next.store(claimed.size());
+            }
+        };
+        const int threads = std::min<int>(parallelism, static_cast<int>(claimed.size()));
+        std::vector<std::thread> helpers;
+        for (int t = 1; t < threads; ++t) helpers.emplace_back(work);
+        work();
+        for (auto& h : helpers) h.join();
+        if (failure) std::rethrow_exception(failure);
+        // A forced pass must not loop on the retries it has just scheduled.
+        if (force) break;
+    }
+    pass.remaining = store_.QueueDepth();
+    MarkRun();
+    return pass;
+}
+
+void QueueProcessor::Start() {
+    if (running_.exchange(true)) return;
+    stopping_.store(false);
+    for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+        workers_.emplace_back([this, i] { WorkerLoop(i); });
+    }
+    spdlog::info("queue processor started with {} worker(s)", workers_.size());
+}
+
+void QueueProcessor::Stop() {
+    if (!running_.load()) return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_.store(true);
+        ++wake_generation_;
+    }
+    wake_.notify_all();
+    for (auto& worker : workers_) {
+        if (worker.joinable()) worker.join();
+    }
+    workers_.clear();
+    running_.store(false);
+    spdlog::info("queue processor stopped");
+}
+
+void QueueProcessor::Wake() {
+    {
+        std::lock_guard lock(mutex_);
+        ++wake_generation_;
+    }
+    wake_.notify_all();
+}
+
+ProcessorStatus QueueProcessor::Status() const {
+    ProcessorStatus status;
+    status.running = running_.load();
+    const TimeMs last = last_run_at_.load();
+    if (last != 0) status.last_run_at = last;
+    return status;
+}
+
+void QueueProcessor::WorkerLoop(int index) {
+    const std::string owner = options_.owner + "/w" + std::to_string(index);
+    // Small claims per worker so that one worker does not sit on work the others could send.
+    const int claim_size = std::max(1, options_.batch / std::max(1, options_.concurrency));
+    while (!stopping_.load()) {
+        std::uint64_t seen_generation;
+        {
+            std::lock_guard lock(mutex_);
+            seen_generation = wake_generation_;
+        }
+        TimeMs sleep_ms = options_.idle_poll_ms;
+        try {
+            MarkRun();
+            if (!store_.GetSettings().paused) {
+                const TimeMs now = clock_.NowMs();
+                std::vector<Message> claimed =
+                    store_.ClaimDue(now, claim_size, Lease{owner, now + options_.lease_ms}, false);
+                std::size_t sent = 0;
+                for (; sent < claimed.size() && !stopping_.load(); ++sent) dispatcher_.Dispatch(claimed[sent]);
+                if (sent < claimed.size()) {
+                    std::vector<std::string> unsent;
+                    for (std::size_t i = sent; i < claimed.size(); ++i) unsent.push_back(claimed[i].id);
+                    store_.ReleaseLeases(owner, unsent, clock_.NowMs());
+                }
+                if (!claimed.empty()) continue;  // there may be more due right away
+                if (auto due = store_.NextDueAt()) sleep_ms = std::clamp<TimeMs>(*due - clock_.NowMs(), 0, sleep_ms);
+            }
+        } catch (const Error& e) {
+            spdlog::error("queue processor: {}", e.what());
+        } catch (const std::exception& e) {
+            spdlog::error("queue processor: unexpected error: {}", e.what());
+        }
+        if (sleep_ms <= 0) continue;
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, std::chrono::milliseconds(sleep_ms),
+                       [&] { return stopping_.load() || wake_generation_ != seen_generation; });
+    }
+}
+
+}  // namespace notify

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "queue/dispatcher.h"
+#include "store/store.h"
+
+namespace notify {
+
+struct ProcessorOptions {
+    int concurrency = 4;          // messages in flight at once
+    int batch = 64;               // entries claimed per store round trip (split among workers)
+    TimeMs lease_ms = 30000;      // a claim outlives a provider call; a dead process's claims expire
+    TimeMs idle_poll_ms = 1000;   // longest sleep when nothing is due and nobody wakes us
+    int max_per_pass = 1000;      // RunOnce stops after this many, so the endpoint answers in time
+    std::string owner = "notifyd";  // lease owner prefix; unique per process
+};
+
+struct PassResult {
+    int processed = 0;
+    int sent = 0;
+    int failed = 0;
+    int retry_scheduled = 0;
+    std::int64_t remaining = 0;
+    bool paused = false;
+};
+
+struct ProcessorStatus {
+    bool running = false;
+    std::optional<TimeMs> last_run_at;
+};
+
+// Sends what the queue holds. RunOnce is one pass, driven by a caller (tests, the process-queue
+// endpoint and command); Start runs workers in the background that wake on new work (Wake) or
+// when the next retry is due.
+class QueueProcessor {
+public:
+    QueueProcessor(Store& store, Dispatcher& dispatcher, const Clock& clock, ProcessorOptions options);
+    ~QueueProcessor();
+
+    // Claims and sends everything due now (with force, also retries not yet due), up to
+    // max_per_pass messages. Sends nothing while settings say paused.
+    PassResult RunOnce(bool force);
+
+    void Start();
+    // Workers finish the send they are in, hand back what they claimed but did not send, and exit.
+    void Stop();
+    void Wake();
+
+    ProcessorStatus Status() const;
+
+    // A lease for a send made outside the processor (immediate sends).
+    Lease NewLease() const;
+
+private:
+    void WorkerLoop(int index);
+    void Tally(const DispatchResult& result, PassResult& pass);
+    void MarkRun();
+
+    Store& store_;
+    Dispatcher& dispatcher_;
+    const Clock& clock_;
+    ProcessorOptions options_;
+
+    std::atomic<bool> running_{false};
+    std::atomic<bool> stopping_{false};
+    std::atomic<TimeMs> last_run_at_{0};
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::uint64_t wake_generation_ = 0;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace notify
