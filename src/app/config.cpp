@@ -40,6 +40,17 @@ long long GetInt(const std::map<std::string, std::string>& vars, const std::stri
     return value;
 }
 
+// 'value' or "value", optionally followed by a # comment; nullopt when the value is not quoted so.
+std::optional<std::string> Unquote(const std::string& value) {
+    if (value.empty() || (value.front() != '"' && value.front() != '\'')) return std::nullopt;
+    for (auto close = value.find(value.front(), 1); close != std::string::npos;
+         close = value.find(value.front(), close + 1)) {
+        const std::string rest = Trim(value.substr(close + 1));
+        if (rest.empty() || rest.front() == '#') return value.substr(1, close - 1);
+    }
+    return std::nullopt;
+}
+
 bool IsIpAddress(const std::string& host) {
     unsigned char buf[16];
     return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -72,8 +83,8 @@ std::map<std::string, std::string> ReadDotEnv(const std::string& path) {
         }
         std::string key = Trim(text.substr(0, eq));
         std::string value = Trim(text.substr(eq + 1));
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
-            value = value.substr(1, value.size() - 2);
+        if (auto unquoted = Unquote(value)) {
+            value = std::move(*unquoted);
         } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
             value = Trim(value.substr(0, hash));  // trailing comment after an unquoted value
         }

@@ -1,8 +1,10 @@
 #include "app/logging.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -30,14 +32,28 @@ private:
 }  // namespace
 
 std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets) {
+    // Every occurrence is found in the original text first and overlapping ones are replaced together, so that no
+    // part of a secret survives whatever the order or overlap of the secrets (e.g. "abc" listed before "abcdef").
+    std::vector<std::pair<std::size_t, std::size_t>> spans;  // [begin, end)
     for (const auto& secret : secrets) {
         if (secret.empty()) continue;
-        for (std::size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-            text.replace(pos, secret.size(), "[REDACTED]");
-            pos += 10;
+        for (std::size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 1)) {
+            spans.emplace_back(pos, pos + secret.size());
         }
     }
-    return text;
+    if (spans.empty()) return text;
+    std::sort(spans.begin(), spans.end());
+    std::string out;
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < spans.size();) {
+        auto [begin, end] = spans[i];
+        for (++i; i < spans.size() && spans[i].first < end; ++i) end = std::max(end, spans[i].second);
+        out.append(text, copied, begin - copied);
+        out += "[REDACTED]";
+        copied = end;
+    }
+    out.append(text, copied, std::string::npos);
+    return out;
 }
 
 void SetUpLogging(const std::string& level, const std::vector<std::string>& secrets) {

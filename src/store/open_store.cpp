@@ -1,0 +1,37 @@
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace notify {
+
+std::unique_ptr<Store> OpenStore(const std::string& database_url) {
+    const std::string_view url = database_url;
+    if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+        throw std::invalid_argument("DATABASE_URL: PostgreSQL is not supported by this build yet; use sqlite:PATH");
+    }
+    if (url.starts_with("sqlite:")) {
+        std::string_view path = url.substr(std::string_view("sqlite:").size());
+        // "sqlite://data/x.db" is data/x.db and "sqlite:///var/x.db" is /var/x.db.
+        if (path.starts_with("//")) path.remove_prefix(2);
+        if (path.empty()) {
+            throw std::invalid_argument("DATABASE_URL: sqlite: needs a file path, e.g. sqlite:data/notifications.db");
+        }
+        // Each pooled connection would get its own empty database.
+        if (path == ":memory:") {
+            throw std::invalid_argument("DATABASE_URL: an in-memory SQLite database is not supported; use sqlite:PATH");
+        }
+        return std::make_unique<SqliteStore>(std::string(path));
+    }
+    if (url.empty()) throw std::invalid_argument("DATABASE_URL is empty; use sqlite:PATH or postgresql://...");
+    // Only the scheme is named: the rest of a URL may hold a password.
+    const std::string_view scheme = url.substr(0, std::min(url.find(':'), std::size_t{20}));
+    throw std::invalid_argument("DATABASE_URL: expected sqlite:PATH or postgresql://..., got a URL starting with '" +
+                                std::string(scheme) + "'");
+}
+
+}  // namespace notify

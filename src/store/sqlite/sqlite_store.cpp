@@ -1,0 +1,1009 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <system_error>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include "common/errors.h"
+#include "store/migrations.h"
+
+namespace notify {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kMaxIdleReaders = 8;
+constexpr int kMaxHistoryLimit = 1000;
+
+// ---- SQL: every statement the store runs, in one place. Values are always bound, never spliced in.
+
+constexpr const char* kWriterPragmas =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+// query_only: a reader connection that tried to write would be a bug here, not a second writer.
+constexpr const char* kReaderPragmas = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA query_only = ON;";
+constexpr const char* kJournalMode = "PRAGMA journal_mode";
+
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+
+constexpr const char* kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+constexpr const char* kMigrationsTableExists =
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+constexpr const char* kSelectMigrations = "SELECT version, name, applied_at FROM schema_migrations ORDER BY version";
+constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE version = ?1";
+constexpr const char* kInsertMigration =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)";
+
+// Reads page 1, so a vanished or corrupt file fails here rather than later.
+constexpr const char* kPing = "SELECT COUNT(*) FROM sqlite_master";
+
+constexpr const char* kSelectTemplates =
+    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at"
+    " FROM notification_templates ORDER BY name";
+constexpr const char* kSelectTemplate =
+    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at"
+    " FROM notification_templates WHERE name = ?1";
+constexpr const char* kUpdateTemplate =
+    "UPDATE notification_templates SET description = ?2, language = ?3, provider_template_name = ?4, variables = ?5,"
+    " body = ?6, category = ?7, enabled = ?8, updated_at = ?9 WHERE name = ?1";
+
+constexpr const char* kSelectSettings =
+    "SELECT enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by"
+    " FROM notification_settings WHERE id = 1";
+constexpr const char* kUpsertSettings =
+    "INSERT INTO notification_settings"
+    " (id, enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by)"
+    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, paused = excluded.paused,"
+    " rollout_percent = excluded.rollout_percent, recipient_min_gap_seconds = excluded.recipient_min_gap_seconds,"
+    " updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+
+constexpr const char* kInsertToken =
+    "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSelectToken = "SELECT name, role, token_hash, created_at FROM api_tokens WHERE token_hash = ?1";
+
+// The columns ReadMessage expects, in this order; the queue join gives next_attempt_at.
+constexpr const char* kSelectMessage =
+    "SELECT l.seq, l.id, l.phone, l.message_type, l.provider_template_name, l.language, l.parameters, l.context,"
+    " l.status, l.provider_message_id, l.attempts, l.last_error, l.idempotency_key, l.created_at, l.updated_at,"
+    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at"
+    " FROM notifications_log AS l LEFT JOIN notifications_queue AS q ON q.message_id = l.id";
+
+// The conflict target makes a repeated idempotency key a no-op, while a repeated id stays an error.
+constexpr const char* kInsertMessage =
+    "INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters, context,"
+    " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
+    " delivered_at, read_at, failed_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING seq";
+constexpr const char* kInsertQueueEntry =
+    "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+// Puts an entry back in line, free, whether or not it is still there.
+constexpr const char* kUpsertQueueEntry =
+    "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
+    " VALUES (?1, ?2, NULL, NULL, ?3)"
+    " ON CONFLICT (message_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at, lease_owner = NULL,"
+    " lease_expires_at = NULL";
+constexpr const char* kDeleteQueueEntry = "DELETE FROM notifications_queue WHERE message_id = ?1";
+// Only an entry that is still there: if it is gone, a worker that took over after this one's lease
+// expired has finished the message, and recreating the entry would send it twice.
+constexpr const char* kRescheduleEntry =
+    "UPDATE notifications_queue SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL"
+    " WHERE message_id = ?1";
+
+constexpr const char* kSelectDue =
+    "SELECT message_id FROM notifications_queue"
+    " WHERE next_attempt_at <= ?1 AND (lease_owner IS NULL OR lease_expires_at <= ?2)"
+    " ORDER BY next_attempt_at, enqueued_at LIMIT ?3";
+constexpr const char* kLeaseEntry =
+    "UPDATE notifications_queue SET lease_owner = ?2, lease_expires_at = ?3 WHERE message_id = ?1";
+constexpr const char* kMarkSending =
+    "UPDATE notifications_log SET status = 'sending', updated_at = ?2"
+    " WHERE id = ?1 AND status IN ('queued', 'sending')";
+
+constexpr const char* kInsertAttempt =
+    "INSERT INTO message_attempts (message_id, number, started_at, latency_ms, outcome, http_status, error,"
+    " provider_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// A status never moves backwards: a delivery webhook may have landed before the send was recorded.
+constexpr const char* kApplyAttempt =
+    "UPDATE notifications_log SET"
+    " attempts = MAX(attempts, ?2),"
+    " last_error = ?3,"
+    " status = CASE WHEN status IN ('sent', 'delivered', 'read') THEN status ELSE ?4 END,"
+    " provider_message_id = COALESCE(?5, provider_message_id),"
+    " sent_at = CASE WHEN ?4 = 'sent' THEN COALESCE(sent_at, ?6) ELSE sent_at END,"
+    " failed_at = CASE WHEN ?4 = 'failed' AND status NOT IN ('sent', 'delivered', 'read') THEN ?6 ELSE failed_at END,"
+    " updated_at = ?6"
+    " WHERE id = ?1";
+constexpr const char* kSelectAttempts =
+    "SELECT message_id, number, started_at, latency_ms, outcome, http_status, error, provider_message_id"
+    " FROM message_attempts WHERE message_id = ?1 ORDER BY number, id";
+
+constexpr const char* kReleaseLease =
+    "UPDATE notifications_queue SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?3"
+    " WHERE message_id = ?1 AND lease_owner = ?2";
+constexpr const char* kMarkQueued =
+    "UPDATE notifications_log SET status = 'queued' WHERE id = ?1 AND status = 'sending'";
+
+constexpr const char* kRequeueFailed =
+    "UPDATE notifications_log SET status = 'queued', failed_at = NULL, updated_at = ?2"
+    " WHERE id = ?1 AND status = 'failed'";
+
+constexpr const char* kStats =
+    "SELECT message_type, COUNT(*),"
+    " SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status IN ('sent', 'delivered', 'read') THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status IN ('delivered', 'read') THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN status = 'skipped_rollout' THEN 1 ELSE 0 END)"
+    " FROM notifications_log WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type";
+
+constexpr const char* kQueueDepth = "SELECT COUNT(*) FROM notifications_queue";
+// A leased entry becomes claimable when its lease expires (if it is due by then): that is when the
+// processor must look again, in case its worker died.
+constexpr const char* kNextDue =
+    "SELECT MIN(due) FROM ("
+    " SELECT next_attempt_at AS due FROM (SELECT next_attempt_at FROM notifications_queue"
+    "  WHERE lease_owner IS NULL ORDER BY next_attempt_at LIMIT 1)"
+    " UNION ALL"
+    " SELECT MAX(next_attempt_at, lease_expires_at) FROM notifications_queue WHERE lease_owner IS NOT NULL)";
+
+// ---- Helpers
+
+TimeMs SystemNowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void ThrowUnavailable(std::string_view operation, std::string_view detail) {
+    std::string message = "store: ";
+    message += operation;
+    message += ": ";
+    message += detail;
+    throw StoreUnavailable(message);
+}
+
+[[noreturn]] void ThrowSqliteError(std::string_view operation, sqlite3* db) {
+    ThrowUnavailable(operation, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+}
+
+}  // namespace
+
+// One sqlite3 handle with its prepared statements. Used by one thread at a time (the store's mutex
+// or reader pool sees to that), hence SQLITE_OPEN_NOMUTEX.
+class SqliteConnection {
+public:
+    SqliteConnection(const std::string& path, bool writer) {
+        const std::string operation = "open database " + path;
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+        const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+            sqlite3_close(db_);
+            ThrowUnavailable(operation, detail);
+        }
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+        try {
+            Exec(writer ? kWriterPragmas : kReaderPragmas, operation);
+        } catch (...) {
+            sqlite3_close(db_);
+            throw;
+        }
+    }
+
+    ~SqliteConnection() {
+        for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+        sqlite3_close(db_);
+    }
+
+    SqliteConnection(const SqliteConnection&) = delete;
+    SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+    sqlite3* db() const { return db_; }
+
+    // Prepared once per connection and kept: the statements are few and run all the time.
+    sqlite3_stmt* Prepare(std::string_view sql, std::string_view operation) {
+        std::string key(sql);
+        if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                               nullptr) != SQLITE_OK) {
+            ThrowSqliteError(operation, db_);
+        }
+        statements_.emplace(std::move(key), stmt);
+        return stmt;
+    }
+
+    // For pragmas and migration scripts: constant text with several statements and no values.
+    void Exec(const char* sql, std::string_view operation) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+            const std::string detail = error != nullptr ? error : sqlite3_errmsg(db_);
+            sqlite3_free(error);
+            ThrowUnavailable(operation, detail);
+        }
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+namespace {
+
+// One use of a cached prepared statement; resets it when done so that it holds no read snapshot.
+class Statement {
+public:
+    Statement(SqliteConnection& connection, std::string_view sql, std::string_view operation)
+        : db_(connection.db()), stmt_(connection.Prepare(sql, operation)), operation_(operation) {
+        if (sqlite3_stmt_busy(stmt_) != 0) std::abort();  // the same statement used twice at once: a bug here
+    }
+    ~Statement() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    void BindInt(int index, std::int64_t value) { Check(sqlite3_bind_int64(stmt_, index, value)); }
+    void BindNull(int index) { Check(sqlite3_bind_null(stmt_, index)); }
+    void BindText(int index, std::string_view value) {
+        // A null data pointer would bind NULL; an empty string must stay an empty string.
+        const char* data = value.data() != nullptr ? value.data() : "";
+        Check(sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    }
+    void BindTextOrNull(int index, std::string_view value) {
+        if (value.empty()) {
+            BindNull(index);
+        } else {
+            BindText(index, value);
+        }
+    }
+    void BindOptText(int index, const std::optional<std::string>& value) {
+        if (value) {
+            BindText(index, *value);
+        } else {
+            BindNull(index);
+        }
+    }
+    void BindOptInt(int index, const std::optional<std::int64_t>& value) {
+        if (value) {
+            BindInt(index, *value);
+        } else {
+            BindNull(index);
+        }
+    }
+
+    // True while there is a row to read.
+    bool Step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        ThrowSqliteError(operation_, db_);
+    }
+    void Run() {
+        while (Step()) {
+        }
+    }
+
+    bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+    std::string Text(int column) const {
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+        if (data == nullptr) return {};
+        return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+    }
+    std::optional<std::int64_t> OptInt(int column) const {
+        if (IsNull(column)) return std::nullopt;
+        return Int(column);
+    }
+    std::optional<std::string> OptText(int column) const {
+        if (IsNull(column)) return std::nullopt;
+        return Text(column);
+    }
+
+private:
+    void Check(int rc) {
+        if (rc != SQLITE_OK) ThrowSqliteError(operation_, db_);
+    }
+
+    sqlite3* db_;
+    sqlite3_stmt* stmt_;
+    std::string_view operation_;
+};
+
+// BEGIN IMMEDIATE takes the write lock at once: a deferred transaction that upgrades later can fail
+// with SQLITE_BUSY without waiting for the busy timeout.
+class Transaction {
+public:
+    Transaction(SqliteConnection& connection, std::string_view operation)
+        : connection_(connection), operation_(operation) {
+        Statement(connection_, kBegin, operation_).Run();
+    }
+    ~Transaction() {
+        if (sqlite3_get_autocommit(connection_.db()) == 0) {
+            sqlite3_exec(connection_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    void Commit() { Statement(connection_, kCommit, operation_).Run(); }
+
+private:
+    SqliteConnection& connection_;
+    std::string_view operation_;
+};
+
+std::string ToJsonArray(const std::vector<std::string>& values) {
+    // replace: a stray invalid UTF-8 byte must not make the message unstorable.
+    return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> FromJsonArray(const std::string& text, std::string_view what) {
+    const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    if (!json.is_array()) ThrowUnavailable(what, "stored value is not a JSON array");
+    std::vector<std::string> values;
+    values.reserve(json.size());
+    for (const auto& item : json) {
+        if (!item.is_string()) ThrowUnavailable(what, "stored array holds a non-string");
+        values.push_back(item.get<std::string>());
+    }
+    return values;
+}
+
+std::string Join(std::string_view a, std::string_view b) {
+    std::string out(a);
+    out += b;
+    return out;
+}
+
+// Only a message still to be sent waits in the queue; suppressed and skipped_rollout never do.
+bool NeedsQueueEntry(MessageStatus status) {
+    return status == MessageStatus::kQueued || status == MessageStatus::kSending;
+}
+
+std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text) {
+    for (AttemptOutcome outcome : {AttemptOutcome::kAccepted, AttemptOutcome::kRetryable, AttemptOutcome::kPermanent}) {
+        if (ToString(outcome) == text) return outcome;
+    }
+    return std::nullopt;
+}
+
+std::int64_t MigrationVersion(const std::string& name) {
+    std::int64_t version = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), version);
+    if (ec != std::errc() || end == name.data()) {
+        throw std::logic_error("migration file name must start with its version number: " + name);
+    }
+    return version;
+}
+
+Template ReadTemplate(const Statement& row) {
+    Template tmpl;
+    tmpl.name = row.Text(0);
+    tmpl.description = row.Text(1);
+    tmpl.language = row.Text(2);
+    tmpl.provider_template_name = row.Text(3);
+    tmpl.variables = FromJsonArray(row.Text(4), "read template " + tmpl.name);
+    tmpl.body = row.Text(5);
+    tmpl.category = row.Text(6);
+    tmpl.enabled = row.Int(7) != 0;
+    tmpl.updated_at = row.Int(8);
+    return tmpl;
+}
+
+// Reads the columns of kSelectMessage.
+Message ReadMessage(const Statement& row) {
+    Message m;
+    m.seq = row.Int(0);
+    m.id = row.Text(1);
+    m.phone = row.Text(2);
+    m.message_type = row.Text(3);
+    m.provider_template_name = row.Text(4);
+    m.language = row.Text(5);
+    m.parameters = FromJsonArray(row.Text(6), "read message " + m.id);
+    m.context_json = row.Text(7);
+    const std::string status = row.Text(8);
+    const auto parsed = ParseMessageStatus(status);
+    if (!parsed) ThrowUnavailable("read message " + m.id, "unknown status '" + status + "'");
+    m.status = *parsed;
+    m.provider_message_id = row.Text(9);
+    m.attempts = static_cast<int>(row.Int(10));
+    m.last_error = row.Text(11);
+    m.idempotency_key = row.OptText(12);
+    m.created_at = row.Int(13);
+    m.updated_at = row.Int(14);
+    m.sent_at = row.OptInt(15);
+    m.delivered_at = row.OptInt(16);
+    m.read_at = row.OptInt(17);
+    m.failed_at = row.OptInt(18);
+    m.next_attempt_at = row.OptInt(19);
+    return m;
+}
+
+std::optional<Message> LoadMessage(SqliteConnection& connection, std::string_view id, std::string_view operation) {
+    static const std::string kSql = Join(kSelectMessage, " WHERE l.id = ?1");
+    Statement select(connection, kSql, operation);
+    select.BindText(1, id);
+    if (!select.Step()) return std::nullopt;
+    return ReadMessage(select);
+}
+
+std::optional<Message> LoadMessageByKey(SqliteConnection& connection, std::string_view key,
+                                        std::string_view operation) {
+    static const std::string kSql = Join(kSelectMessage, " WHERE l.idempotency_key = ?1");
+    Statement select(connection, kSql, operation);
+    select.BindText(1, key);
+    if (!select.Step()) return std::nullopt;
+    return ReadMessage(select);
+}
+
+}  // namespace
+
+// ---- Connections
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) ThrowUnavailable("open database", "empty path");
+    const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) {
+        std::error_code error;
+        std::filesystem::create_directories(parent, error);
+        if (error) {
+            ThrowUnavailable("open database " + path_, "cannot create " + parent.string() + ": " + error.message());
+        }
+    }
+    writer_ = std::make_unique<SqliteConnection>(path_, true);
+
+    const std::string operation = "open database " + path_;
+    Statement mode(*writer_, kJournalMode, operation);
+    if (mode.Step() && mode.Text(0) != "wal") {
+        // Still correct, only slower: readers then wait for writers.
+        spdlog::warn("store: {} does not support WAL; using journal mode {}", path_, mode.Text(0));
+    }
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::unique_ptr<SqliteConnection> SqliteStore::AcquireReader() {
+    {
+        std::lock_guard lock(readers_mutex_);
+        if (!idle_readers_.empty()) {
+            std::unique_ptr<SqliteConnection> connection = std::move(idle_readers_.back());
+            idle_readers_.pop_back();
+            return connection;
+        }
+    }
+    return std::make_unique<SqliteConnection>(path_, false);
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<SqliteConnection> connection) {
+    std::lock_guard lock(readers_mutex_);
+    if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(connection));
+}
+
+template <typename Fn>
+auto SqliteStore::Read(Fn&& fn) {
+    std::unique_ptr<SqliteConnection> connection = AcquireReader();
+    // Back to the pool also when fn throws.
+    struct Return {
+        SqliteStore& store;
+        std::unique_ptr<SqliteConnection>& connection;
+        ~Return() { store.ReleaseReader(std::move(connection)); }
+    } give_back{*this, connection};
+    return fn(*connection);
+}
+
+template <typename Fn>
+auto SqliteStore::Write(const char* operation, Fn&& fn) {
+    std::lock_guard lock(write_mutex_);
+    Transaction transaction(*writer_, operation);
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, SqliteConnection&>>) {
+        fn(*writer_);
+        transaction.Commit();
+    } else {
+        auto result = fn(*writer_);
+        transaction.Commit();
+        return result;
+    }
+}
+
+// ---- Migrations
+
+std::vector<MigrationState> SqliteStore::MigrationStatus() {
+    constexpr const char* kOperation = "read migration status";
+    return Read([&](SqliteConnection& c) {
+        std::map<std::int64_t, MigrationState> states;
+        for (const MigrationFile& file : EmbeddedMigrations()) {
+            states[MigrationVersion(file.name)] = MigrationState{file.name, false, std::nullopt};
+        }
+        bool has_table = false;
+        {
+            Statement exists(c, kMigrationsTableExists, kOperation);
+            has_table = exists.Step();
+        }
+        if (has_table) {
+            Statement select(c, kSelectMigrations, kOperation);
+            while (select.Step()) {
+                // A version this binary does not know (a newer build migrated the file) is listed too.
+                MigrationState& state = states[select.Int(0)];
+                if (state.name.empty()) state.name = select.Text(1);
+                state.applied = true;
+                state.applied_at = select.Int(2);
+            }
+        }
+        std::vector<MigrationState> out;
+        out.reserve(states.size());
+        for (auto& [version, state] : states) out.push_back(std::move(state));
+        return out;
+    });
+}
+
+int SqliteStore::Migrate() {
+    std::lock_guard lock(write_mutex_);
+    SqliteConnection& c = *writer_;
+    c.Exec(kCreateMigrationsTable, "create schema_migrations");
+    int applied = 0;
+    for (const MigrationFile& file : EmbeddedMigrations()) {
+        const std::int64_t version = MigrationVersion(file.name);
+        const std::string operation = "apply migration " + file.name;
+        // Checked inside the transaction: another process may be migrating the same file right now.
+        Transaction transaction(c, operation);
+        {
+            Statement done(c, kMigrationApplied, operation);
+            done.BindInt(1, version);
+            if (done.Step()) continue;
+        }
+        c.Exec(file.sql.c_str(), operation);
+        {
+            Statement record(c, kInsertMigration, operation);
+            record.BindInt(1, version);
+            record.BindText(2, file.name);
+            record.BindInt(3, SystemNowMs());
+            record.Run();
+        }
+        transaction.Commit();
+        ++applied;
+        spdlog::info("store: applied migration {}", file.name);
+    }
+    return applied;
+}
+
+void SqliteStore::Ping() {
+    Read([&](SqliteConnection& c) {
+        Statement ping(c, kPing, "ping");
+        ping.Run();
+    });
+}
+
+// ---- Templates, settings, tokens
+
+std::vector<Template> SqliteStore::ListTemplates() {
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kSelectTemplates, "list templates");
+        std::vector<Template> templates;
+        while (select.Step()) templates.push_back(ReadTemplate(select));
+        return templates;
+    });
+}
+
+std::optional<Template> SqliteStore::GetTemplate(std::string_view name) {
+    return Read([&](SqliteConnection& c) -> std::optional<Template> {
+        Statement select(c, kSelectTemplate, "get template");
+        select.BindText(1, name);
+        if (!select.Step()) return std::nullopt;
+        return ReadTemplate(select);
+    });
+}
+
+void SqliteStore::UpdateTemplate(const Template& tmpl) {
+    Write("update template", [&](SqliteConnection& c) {
+        {
+            Statement update(c, kUpdateTemplate, "update template");
+            update.BindText(1, tmpl.name);
+            update.BindText(2, tmpl.description);
+            update.BindText(3, tmpl.language);
+            update.BindText(4, tmpl.provider_template_name);
+            update.BindText(5, ToJsonArray(tmpl.variables));
+            update.BindText(6, tmpl.body);
+            update.BindText(7, tmpl.category);
+            update.BindInt(8, tmpl.enabled ? 1 : 0);
+            update.BindInt(9, tmpl.updated_at);
+            update.Run();
+        }
+        if (sqlite3_changes(c.db()) == 0) {
+            throw Error(ErrorKind::kNotFound, "not_found", "no template named '" + tmpl.name + "'");
+        }
+    });
+}
+
+Settings SqliteStore::GetSettings() {
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kSelectSettings, "get settings");
+        Settings settings;
+        if (select.Step()) {
+            settings.enabled = select.Int(0) != 0;
+            settings.paused = select.Int(1) != 0;
+            settings.rollout_percent = static_cast<int>(select.Int(2));
+            settings.recipient_min_gap_seconds = static_cast<int>(select.Int(3));
+            settings.updated_at = select.Int(4);
+            settings.updated_by = select.Text(5);
+        }
+        return settings;
+    });
+}
+
+void SqliteStore::PutSettings(const Settings& settings) {
+    Write("put settings", [&](SqliteConnection& c) {
+        Statement upsert(c, kUpsertSettings, "put settings");
+        upsert.BindInt(1, settings.enabled ? 1 : 0);
+        upsert.BindInt(2, settings.paused ? 1 : 0);
+        upsert.BindInt(3, settings.rollout_percent);
+        upsert.BindInt(4, settings.recipient_min_gap_seconds);
+        upsert.BindInt(5, settings.updated_at);
+        upsert.BindText(6, settings.updated_by);
+        upsert.Run();
+    });
+}
+
+void SqliteStore::InsertToken(const ApiToken& token) {
+    Write("insert token", [&](SqliteConnection& c) {
+        Statement insert(c, kInsertToken, "insert token");
+        insert.BindText(1, token.name);
+        insert.BindText(2, ToString(token.role));
+        insert.BindText(3, token.token_hash);
+        insert.BindInt(4, token.created_at);
+        insert.Run();
+    });
+}
+
+std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash) {
+    return Read([&](SqliteConnection& c) -> std::optional<ApiToken> {
+        Statement select(c, kSelectToken, "find token");
+        select.BindText(1, token_hash);
+        if (!select.Step()) return std::nullopt;
+        ApiToken token;
+        token.name = select.Text(0);
+        const std::string role = select.Text(1);
+        const auto parsed = ParseRole(role);
+        if (!parsed) ThrowUnavailable("find token", "unknown role '" + role + "'");
+        token.role = *parsed;
+        token.token_hash = select.Text(2);
+        token.created_at = select.Int(3);
+        return token;
+    });
+}
+
+// ---- Queue
+
+EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {
+    constexpr const char* kOperation = "enqueue message";
+    return Write(kOperation, [&](SqliteConnection& c) {
+        const bool queued = NeedsQueueEntry(message.status);
+        Message stored = message;
+        // A message leased for an immediate send is being sent, as if ClaimDue had taken it.
+        if (claim && stored.status == MessageStatus::kQueued) stored.status = MessageStatus::kSending;
+        if (stored.updated_at == 0) stored.updated_at = stored.created_at;
+        stored.next_attempt_at.reset();
+
+        bool inserted = false;
+        {
+            Statement insert(c, kInsertMessage, kOperation);
+            insert.BindText(1, stored.id);
+            insert.BindText(2, stored.phone);
+            insert.BindText(3, stored.message_type);
+            insert.BindText(4, stored.provider_template_name);
+            insert.BindText(5, stored.language);
+            insert.BindText(6, ToJsonArray(stored.parameters));
+            insert.BindText(7, stored.context_json);
+            insert.BindText(8, ToString(stored.status));
+            insert.BindTextOrNull(9, stored.provider_message_id);
+            insert.BindInt(10, stored.attempts);
+            insert.BindText(11, stored.last_error);
+            insert.BindOptText(12, stored.idempotency_key);
+            insert.BindInt(13, stored.created_at);
+            insert.BindInt(14, stored.updated_at);
+            insert.BindOptInt(15, stored.sent_at);
+            insert.BindOptInt(16, stored.delivered_at);
+            insert.BindOptInt(17, stored.read_at);
+            insert.BindOptInt(18, stored.failed_at);
+            // RETURNING gives a row only when the insert happened, not on an idempotency conflict.
+            if (insert.Step()) {
+                inserted = true;
+                stored.seq = insert.Int(0);
+                insert.Run();
+            }
+        }
+        if (!inserted) {
+            auto first =
+                message.idempotency_key ? LoadMessageByKey(c, *message.idempotency_key, kOperation) : std::nullopt;
+            if (!first) ThrowUnavailable(kOperation, "insert ignored but no message holds its idempotency key");
+            return EnqueueResult{std::move(*first), false};
+        }
+        if (queued) {
+            Statement queue(c, kInsertQueueEntry, kOperation);
+            queue.BindText(1, stored.id);
+            queue.BindInt(2, next_attempt_at);
+            if (claim) {
+                queue.BindText(3, claim->owner);
+                queue.BindInt(4, claim->expires_at);
+            } else {
+                queue.BindNull(3);
+                queue.BindNull(4);
+            }
+            queue.BindInt(5, stored.created_at);
+            queue.Run();
+            stored.next_attempt_at = next_attempt_at;
+        }
+        return EnqueueResult{std::move(stored), true};
+    });
+}
+
+std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
+    constexpr const char* kOperation = "claim due messages";
+    if (limit <= 0) return {};
+    return Write(kOperation, [&](SqliteConnection& c) {
+        std::vector<std::string> ids;
+        {
+            Statement due(c, kSelectDue, kOperation);
+            due.BindInt(1, force ? std::numeric_limits<TimeMs>::max() : now);
+            due.BindInt(2, now);
+            due.BindInt(3, limit);
+            while (due.Step()) ids.push_back(due.Text(0));
+        }
+        std::vector<Message> claimed;
+        claimed.reserve(ids.size());
+        for (const std::string& id : ids) {
+            {
+                Statement take(c, kLeaseEntry, kOperation);
+                take.BindText(1, id);
+                take.BindText(2, lease.owner);
+                take.BindInt(3, lease.expires_at);
+                take.Run();
+            }
+            {
+                Statement mark(c, kMarkSending, kOperation);
+                mark.BindText(1, id);
+                mark.BindInt(2, now);
+                mark.Run();
+            }
+            if (auto message = LoadMessage(c, id, kOperation)) claimed.push_back(std::move(*message));
+        }
+        return claimed;
+    });
+}
+
+void SqliteStore::CompleteAttempt(const AttemptResult& result) {
+    constexpr const char* kOperation = "complete attempt";
+    const Attempt& attempt = result.attempt;
+    Write(kOperation, [&](SqliteConnection& c) {
+        {
+            Statement insert(c, kInsertAttempt, kOperation);
+            insert.BindText(1, attempt.message_id);
+            insert.BindInt(2, attempt.number);
+            insert.BindInt(3, attempt.started_at);
+            insert.BindInt(4, attempt.latency_ms);
+            insert.BindText(5, ToString(attempt.outcome));
+            insert.BindInt(6, attempt.http_status);
+            insert.BindText(7, attempt.error);
+            insert.BindText(8, attempt.provider_message_id);
+            insert.Run();
+        }
+        if (result.next == AttemptResult::Next::kRetry) {
+            {
+                Statement retry(c, kRescheduleEntry, kOperation);
+                retry.BindText(1, attempt.message_id);
+                retry.BindInt(2, result.next_attempt_at);
+                retry.Run();
+            }
+            // The entry is gone: this worker's lease had expired and another one finished the message.
+            // The attempt stays on record; the message is not moved back to queued.
+            if (sqlite3_changes(c.db()) == 0) return;
+        } else {
+            Statement remove(c, kDeleteQueueEntry, kOperation);
+            remove.BindText(1, attempt.message_id);
+            remove.Run();
+        }
+
+        const bool sent = result.next == AttemptResult::Next::kSent;
+        MessageStatus status = MessageStatus::kQueued;
+        if (sent) status = MessageStatus::kSent;
+        if (result.next == AttemptResult::Next::kFailed) status = MessageStatus::kFailed;
+        Statement apply(c, kApplyAttempt, kOperation);
+        apply.BindText(1, attempt.message_id);
+        apply.BindInt(2, attempt.number);
+        apply.BindText(3, sent ? std::string_view() : std::string_view(attempt.error));
+        apply.BindText(4, ToString(status));
+        if (sent) {
+            apply.BindTextOrNull(5, attempt.provider_message_id);
+        } else {
+            apply.BindNull(5);
+        }
+        apply.BindInt(6, result.now);
+        apply.Run();
+    });
+}
+
+void SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids, TimeMs due_at) {
+    constexpr const char* kOperation = "release leases";
+    if (message_ids.empty()) return;
+    Write(kOperation, [&](SqliteConnection& c) {
+        for (const std::string& id : message_ids) {
+            {
+                Statement release(c, kReleaseLease, kOperation);
+                release.BindText(1, id);
+                release.BindText(2, owner);
+                release.BindInt(3, due_at);
+                release.Run();
+            }
+            // Not ours (expired and taken by another worker, or already completed): leave it alone.
+            if (sqlite3_changes(c.db()) == 0) continue;
+            Statement mark(c, kMarkQueued, kOperation);
+            mark.BindText(1, id);
+            mark.Run();
+        }
+    });
+}
+
+bool SqliteStore::Requeue(std::string_view message_id, TimeMs now) {
+    constexpr const char* kOperation = "requeue message";
+    return Write(kOperation, [&](SqliteConnection& c) {
+        {
+            Statement requeue(c, kRequeueFailed, kOperation);
+            requeue.BindText(1, message_id);
+            requeue.BindInt(2, now);
+            requeue.Run();
+        }
+        if (sqlite3_changes(c.db()) == 0) return false;
+        Statement queue(c, kUpsertQueueEntry, kOperation);
+        queue.BindText(1, message_id);
+        queue.BindInt(2, now);
+        queue.BindInt(3, now);
+        queue.Run();
+        return true;
+    });
+}
+
+// ---- Reads
+
+std::optional<Message> SqliteStore::GetMessage(std::string_view message_id) {
+    return Read([&](SqliteConnection& c) { return LoadMessage(c, message_id, "get message"); });
+}
+
+std::vector<Attempt> SqliteStore::ListAttempts(std::string_view message_id) {
+    constexpr const char* kOperation = "list attempts";
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kSelectAttempts, kOperation);
+        select.BindText(1, message_id);
+        std::vector<Attempt> attempts;
+        while (select.Step()) {
+            Attempt attempt;
+            attempt.message_id = select.Text(0);
+            attempt.number = static_cast<int>(select.Int(1));
+            attempt.started_at = select.Int(2);
+            attempt.latency_ms = static_cast<int>(select.Int(3));
+            const std::string outcome = select.Text(4);
+            const auto parsed = ParseAttemptOutcome(outcome);
+            if (!parsed) ThrowUnavailable(kOperation, "unknown attempt outcome '" + outcome + "'");
+            attempt.outcome = *parsed;
+            attempt.http_status = static_cast<int>(select.Int(5));
+            attempt.error = select.Text(6);
+            attempt.provider_message_id = select.Text(7);
+            attempts.push_back(std::move(attempt));
+        }
+        return attempts;
+    });
+}
+
+HistoryPage SqliteStore::History(const HistoryQuery& query) {
+    constexpr const char* kOperation = "read history";
+    // The statement text depends only on which filters are present (constant fragments, one cached
+    // statement per combination), so that each filter can use its index; values are bound.
+    std::string sql = kSelectMessage;
+    const char* glue = " WHERE ";
+    const auto add = [&](const char* condition) {
+        sql += glue;
+        sql += condition;
+        glue = " AND ";
+    };
+    if (query.phone) add("l.phone = ?");
+    if (query.status) add("l.status = ?");
+    if (query.message_type) add("l.message_type = ?");
+    if (query.since) add("l.created_at >= ?");
+    if (query.until) add("l.created_at < ?");
+    if (query.before_seq) add("l.seq < ?");
+    sql += " ORDER BY l.seq DESC LIMIT ?";
+
+    const int limit = std::clamp(query.limit, 1, kMaxHistoryLimit);
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, sql, kOperation);
+        int index = 0;
+        if (query.phone) select.BindText(++index, *query.phone);
+        if (query.status) select.BindText(++index, ToString(*query.status));
+        if (query.message_type) select.BindText(++index, *query.message_type);
+        if (query.since) select.BindInt(++index, *query.since);
+        if (query.until) select.BindInt(++index, *query.until);
+        if (query.before_seq) select.BindInt(++index, *query.before_seq);
+        select.BindInt(++index, limit + 1);  // one more than asked tells whether another page exists
+
+        HistoryPage page;
+        bool more = false;
+        while (select.Step()) {
+            if (static_cast<int>(page.items.size()) == limit) {
+                more = true;
+                break;
+            }
+            page.items.push_back(ReadMessage(select));
+        }
+        if (more) page.next_before_seq = page.items.back().seq;
+        return page;
+    });
+}
+
+Statistics SqliteStore::Stats(const StatsQuery& query) {
+    constexpr const char* kOperation = "read statistics";
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kStats, kOperation);
+        select.BindInt(1, query.since.value_or(std::numeric_limits<TimeMs>::min()));
+        select.BindInt(2, query.until.value_or(std::numeric_limits<TimeMs>::max()));
+        Statistics stats;
+        while (select.Step()) {
+            StatusCounts counts;
+            counts.total = select.Int(1);
+            counts.queued = select.Int(2);
+            counts.sent = select.Int(3);
+            counts.delivered = select.Int(4);
+            counts.read = select.Int(5);
+            counts.failed = select.Int(6);
+            counts.suppressed = select.Int(7);
+            counts.skipped_rollout = select.Int(8);
+
+            StatusCounts& all = stats.all;
+            all.total += counts.total;
+            all.queued += counts.queued;
+            all.sent += counts.sent;
+            all.delivered += counts.delivered;
+            all.read += counts.read;
+            all.failed += counts.failed;
+            all.suppressed += counts.suppressed;
+            all.skipped_rollout += counts.skipped_rollout;
+            stats.by_type.emplace(select.Text(0), counts);
+        }
+        return stats;
+    });
+}
+
+std::int64_t SqliteStore::QueueDepth() {
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kQueueDepth, "read queue depth");
+        return select.Step() ? select.Int(0) : std::int64_t{0};
+    });
+}
+
+std::optional<TimeMs> SqliteStore::NextDueAt() {
+    return Read([&](SqliteConnection& c) -> std::optional<TimeMs> {
+        Statement select(c, kNextDue, "read next due time");
+        if (!select.Step()) return std::nullopt;
+        return select.OptInt(0);
+    });
+}
+
+}  // namespace notify

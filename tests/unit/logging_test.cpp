@@ -1,0 +1,135 @@
+#include "app/logging.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <vector>
+
+namespace notify {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// RedactSecrets
+
+TEST(RedactSecrets, ReplacesEveryOccurrence) {
+    EXPECT_EQ(RedactSecrets("key=abc123 again abc123, abc123", {"abc123"}),
+              "key=[REDACTED] again [REDACTED], [REDACTED]");
+}
+
+TEST(RedactSecrets, ReplacesEachOfSeveralSecrets) {
+    EXPECT_EQ(RedactSecrets("api key k-111, webhook w-222, admin a-333", {"k-111", "w-222", "a-333"}),
+              "api key [REDACTED], webhook [REDACTED], admin [REDACTED]");
+}
+
+TEST(RedactSecrets, ReplacesAdjacentOccurrencesSeparately) {
+    EXPECT_EQ(RedactSecrets("abcabc", {"abc"}), "[REDACTED][REDACTED]");
+}
+
+TEST(RedactSecrets, LeavesTextWithoutSecretsAlone) {
+    EXPECT_EQ(RedactSecrets("nothing to hide", {"abc123"}), "nothing to hide");
+    EXPECT_EQ(RedactSecrets("nothing to hide", {}), "nothing to hide");
+    EXPECT_EQ(RedactSecrets("", {"abc123"}), "");
+}
+
+TEST(RedactSecrets, IgnoresEmptySecrets) {
+    EXPECT_EQ(RedactSecrets("text with abc123", {"", "abc123", ""}), "text with [REDACTED]");
+    EXPECT_EQ(RedactSecrets("text", {""}), "text");
+}
+
+TEST(RedactSecrets, TreatsSecretsAsLiteralText) {
+    EXPECT_EQ(RedactSecrets("a.*b and axxb", {".*"}), "a[REDACTED]b and axxb");
+}
+
+TEST(RedactSecrets, RedactsALongerSecretWhoseStartIsAnotherSecret) {
+    // The shorter secret is listed first; no part of the longer one may be left behind.
+    EXPECT_EQ(RedactSecrets("token=abcdef", {"abc", "abcdef"}), "token=[REDACTED]");
+    EXPECT_EQ(RedactSecrets("token=abcdef", {"def", "abcdef"}), "token=[REDACTED]");
+}
+
+TEST(RedactSecrets, RedactsOverlappingOccurrencesOfOneSecretCompletely) {
+    EXPECT_EQ(RedactSecrets("x ababab y", {"abab"}), "x [REDACTED] y");
+}
+
+TEST(RedactSecrets, RedactsSecretsThatOverlapEachOtherCompletely) {
+    EXPECT_EQ(RedactSecrets("x abcde y", {"abc", "cde"}), "x [REDACTED] y");
+}
+
+TEST(RedactSecrets, DoesNotRedactInsideItsOwnMarker) {
+    // A secret that happens to be part of "[REDACTED]" only matches the caller's text.
+    EXPECT_EQ(RedactSecrets("RED and abc", {"abc", "RED"}), "[REDACTED] and [REDACTED]");
+    EXPECT_EQ(RedactSecrets("abc", {"abc", "REDACTED"}), "[REDACTED]");
+}
+
+TEST(RedactSecrets, LeavesNoSecretInTheOutput) {
+    const std::vector<std::string> secrets = {"aa", "aab", "ba", "abba", "b"};
+    const std::vector<std::string> texts = {"aaaa", "abbaab", "aabaa", "bab", "xaabbax", "ab ba aab"};
+    for (const auto& text : texts) {
+        const std::string out = RedactSecrets(text, secrets);
+        std::string without_markers = out;
+        for (auto pos = without_markers.find("[REDACTED]"); pos != std::string::npos;
+             pos = without_markers.find("[REDACTED]")) {
+            without_markers.replace(pos, 10, " ");
+        }
+        for (const auto& secret : secrets) {
+            EXPECT_EQ(without_markers.find(secret), std::string::npos) << text << " -> " << out;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SetUpLogging
+
+TEST(SetUpLogging, RedactsSecretsInLogLines) {
+    const auto previous = spdlog::default_logger();
+    SetUpLogging("info", {"s3cr3t-key"});
+    ::testing::internal::CaptureStdout();
+    spdlog::info("calling provider with key {}", "s3cr3t-key");
+    spdlog::debug("below the level");
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    spdlog::set_default_logger(previous);
+
+    EXPECT_EQ(out.find("s3cr3t-key"), std::string::npos) << out;
+    EXPECT_NE(out.find("calling provider with key [REDACTED]"), std::string::npos) << out;
+    EXPECT_EQ(out.find("below the level"), std::string::npos) << out;
+    EXPECT_NE(out.find(" info "), std::string::npos) << out;
+    EXPECT_EQ(out.back(), '\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// DescribeUrl
+
+TEST(DescribeUrl, StripsUserAndPassword) {
+    EXPECT_EQ(DescribeUrl("postgresql://user:pass@db.internal/notify"), "postgresql://db.internal/notify");
+}
+
+TEST(DescribeUrl, StripsAUserWithoutPassword) {
+    EXPECT_EQ(DescribeUrl("postgresql://user@db.internal:5432/notify"), "postgresql://db.internal:5432/notify");
+}
+
+TEST(DescribeUrl, StripsCredentialsWhenThereIsNoPath) {
+    EXPECT_EQ(DescribeUrl("postgresql://user:pass@db.internal"), "postgresql://db.internal");
+    EXPECT_EQ(DescribeUrl("postgresql://user:pass@db.internal?sslmode=require"),
+              "postgresql://db.internal?sslmode=require");
+}
+
+TEST(DescribeUrl, LeavesUrlsWithoutCredentialsAlone) {
+    EXPECT_EQ(DescribeUrl("postgresql://db.internal/notify"), "postgresql://db.internal/notify");
+    EXPECT_EQ(DescribeUrl("https://publicapi.myoperator.co"), "https://publicapi.myoperator.co");
+    EXPECT_EQ(DescribeUrl("sqlite:data/notifications.db"), "sqlite:data/notifications.db");
+    EXPECT_EQ(DescribeUrl(""), "");
+}
+
+TEST(DescribeUrl, KeepsAnAtSignInThePath) {
+    EXPECT_EQ(DescribeUrl("https://host/people/@asha"), "https://host/people/@asha");
+}
+
+TEST(DescribeUrl, NeverShowsThePassword) {
+    for (const char* url : {"postgresql://u:hunter2@h/db", "postgres://u:hunter2@h:1/db?x=1",
+                            "postgresql://:hunter2@h/db", "http://u:hunter2@h"}) {
+        EXPECT_EQ(DescribeUrl(url).find("hunter2"), std::string::npos) << url << " -> " << DescribeUrl(url);
+    }
+}
+
+}  // namespace
+}  // namespace notify

@@ -1,0 +1,175 @@
+#include "notify/phone.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/errors.h"
+
+namespace notify {
+namespace {
+
+std::string E164(std::string_view text, std::string_view region = "IN") {
+    const auto phone = ParsePhone(text, region);
+    return phone ? phone->e164 : "<invalid>";
+}
+
+// ---------------------------------------------------------------------------------------------
+// ParsePhone
+
+TEST(ParsePhone, AcceptsE164AndSplitsItsParts) {
+    const auto phone = ParsePhone("+919876543210", "IN");
+    ASSERT_TRUE(phone);
+    EXPECT_EQ(phone->e164, "+919876543210");
+    EXPECT_EQ(phone->country_code, "91");
+    EXPECT_EQ(phone->national_number, "9876543210");
+}
+
+TEST(ParsePhone, ReadsANationalNumberInTheDefaultRegion) { EXPECT_EQ(E164("9876543210"), "+919876543210"); }
+
+TEST(ParsePhone, DropsTheIndianTrunkPrefixZero) {
+    // libphonenumber strips the national prefix 0 for IN, so these are the same number.
+    EXPECT_EQ(E164("09876543210"), "+919876543210");
+    EXPECT_EQ(E164("098765 43210"), "+919876543210");
+}
+
+TEST(ParsePhone, AcceptsSpacesDashesDotsAndParentheses) {
+    EXPECT_EQ(E164("+91 98765-43210"), "+919876543210");
+    EXPECT_EQ(E164("+91 98765 43210"), "+919876543210");
+    EXPECT_EQ(E164("98765.43210"), "+919876543210");
+    EXPECT_EQ(E164("+91 (98765) 43210"), "+919876543210");
+}
+
+TEST(ParsePhone, ToleratesSurroundingSpaces) {
+    EXPECT_EQ(E164(" +919876543210"), "+919876543210");
+    EXPECT_EQ(E164("+919876543210 "), "+919876543210");
+}
+
+TEST(ParsePhone, ReadsTheCountryCodeWithoutPlusOrWithInternationalPrefix) {
+    EXPECT_EQ(E164("919876543210"), "+919876543210");
+    EXPECT_EQ(E164("00919876543210"), "+919876543210");
+}
+
+TEST(ParsePhone, AcceptsNumbersOfOtherRegionsInE164) {
+    const auto us = ParsePhone("+14155552671", "IN");
+    ASSERT_TRUE(us);
+    EXPECT_EQ(us->e164, "+14155552671");
+    EXPECT_EQ(us->country_code, "1");
+    EXPECT_EQ(us->national_number, "4155552671");
+    EXPECT_EQ(E164("+1 415 555 2671"), "+14155552671");
+    EXPECT_EQ(E164("+447911123456"), "+447911123456");
+}
+
+TEST(ParsePhone, ReadsNationalNumbersOfAnotherDefaultRegion) {
+    EXPECT_EQ(E164("4155552671", "US"), "+14155552671");
+    EXPECT_EQ(E164("(415) 555-2671", "US"), "+14155552671");
+}
+
+TEST(ParsePhone, RejectsLetters) {
+    EXPECT_FALSE(ParsePhone("98765abcde", "IN"));
+    EXPECT_FALSE(ParsePhone("+91 98765 4321O", "IN"));  // letter O for zero
+    EXPECT_FALSE(ParsePhone("1-800-FLOWERS", "US"));    // vanity numbers are not WhatsApp numbers
+}
+
+TEST(ParsePhone, RejectsExtensions) {
+    EXPECT_FALSE(ParsePhone("+919876543210 ext. 12", "IN"));
+    EXPECT_FALSE(ParsePhone("+919876543210#12", "IN"));
+}
+
+TEST(ParsePhone, RejectsTooShortNumbers) {
+    EXPECT_FALSE(ParsePhone("12345", "IN"));
+    EXPECT_FALSE(ParsePhone("+91 12345", "IN"));
+    EXPECT_FALSE(ParsePhone("+91987654321", "IN"));  // one digit short
+}
+
+TEST(ParsePhone, RejectsTooLongNumbers) {
+    EXPECT_FALSE(ParsePhone("+9198765432100", "IN"));
+    EXPECT_FALSE(ParsePhone(std::string(40, '9'), "IN"));
+}
+
+TEST(ParsePhone, RejectsEmptyAndBlank) {
+    EXPECT_FALSE(ParsePhone("", "IN"));
+    EXPECT_FALSE(ParsePhone("   ", "IN"));
+    EXPECT_FALSE(ParsePhone("+", "IN"));
+}
+
+TEST(ParsePhone, RejectsADoublePlus) { EXPECT_FALSE(ParsePhone("++919876543210", "IN")); }
+
+TEST(ParsePhone, RejectsAPlusAnywhereButTheStart) {
+    EXPECT_FALSE(ParsePhone("+91+9876543210", "IN"));
+    EXPECT_FALSE(ParsePhone("91+9876543210", "IN"));
+    EXPECT_FALSE(ParsePhone("9876543210+", "IN"));
+}
+
+TEST(ParsePhone, RejectsControlCharactersAndNonAscii) {
+    EXPECT_FALSE(ParsePhone(std::string("+9198765\0"
+                                        "43210",
+                                        14),
+                            "IN"));
+    EXPECT_FALSE(ParsePhone("+91\n9876543210", "IN"));
+    EXPECT_FALSE(ParsePhone("+９１９８７６５４３２１０", "IN"));  // full-width digits
+}
+
+TEST(ParsePhone, RejectsAnUnknownCountryCode) { EXPECT_FALSE(ParsePhone("+999123456789", "IN")); }
+
+TEST(ParsePhone, RejectsANationalNumberWithoutAUsableRegion) { EXPECT_FALSE(ParsePhone("9876543210", "ZZ")); }
+
+// ---------------------------------------------------------------------------------------------
+// ParsePhoneOrThrow
+
+TEST(ParsePhoneOrThrow, ReturnsTheParsedNumber) {
+    EXPECT_EQ(ParsePhoneOrThrow("+91 98765-43210", "IN", "phone").e164, "+919876543210");
+}
+
+TEST(ParsePhoneOrThrow, ThrowsInvalidPhoneNamingTheField) {
+    try {
+        ParsePhoneOrThrow("not a phone", "IN", "recipient");
+        FAIL() << "expected invalid_phone";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+        EXPECT_EQ(e.code(), "invalid_phone");
+        EXPECT_EQ(e.field(), "recipient");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaskPhone
+
+TEST(MaskPhone, KeepsCountryCodeAndLastFourDigits) { EXPECT_EQ(MaskPhone("+919876543210"), "+91******3210"); }
+
+TEST(MaskPhone, UsesTheRealCountryCodeLength) {
+    EXPECT_EQ(MaskPhone("+14155552671"), "+1******2671");
+    EXPECT_EQ(MaskPhone("+447911123456"), "+44******3456");
+}
+
+TEST(MaskPhone, HidesEverythingOfAVeryShortValue) {
+    EXPECT_EQ(MaskPhone("+12"), "+**");
+    EXPECT_EQ(MaskPhone("+9198"), "+****");
+    EXPECT_EQ(MaskPhone(""), "");
+}
+
+TEST(MaskPhone, NeverShowsTheMiddleDigits) {
+    const std::string masked = MaskPhone("+919876543210");
+    EXPECT_EQ(masked.find("98765"), std::string::npos);
+    EXPECT_EQ(masked.size(), std::string("+919876543210").size());
+}
+
+// ---------------------------------------------------------------------------------------------
+// IsSupportedRegion
+
+TEST(IsSupportedRegion, AcceptsKnownRegionCodes) {
+    EXPECT_TRUE(IsSupportedRegion("IN"));
+    EXPECT_TRUE(IsSupportedRegion("US"));
+    EXPECT_TRUE(IsSupportedRegion("GB"));
+}
+
+TEST(IsSupportedRegion, RejectsUnknownOrMalformedCodes) {
+    EXPECT_FALSE(IsSupportedRegion("XX"));
+    EXPECT_FALSE(IsSupportedRegion("ZZ"));
+    EXPECT_FALSE(IsSupportedRegion(""));
+    EXPECT_FALSE(IsSupportedRegion("IND"));
+    EXPECT_FALSE(IsSupportedRegion("in"));  // callers upper-case first (see ParseConfig)
+}
+
+}  // namespace
+}  // namespace notify

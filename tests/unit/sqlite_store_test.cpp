@@ -1,0 +1,827 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/errors.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace notify {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr const char* kPhone1 = "+919876543210";
+constexpr const char* kPhone2 = "+919812345678";
+
+// A fresh directory per test, removed afterwards; tests run in parallel under ctest.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-store-test-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+Message MakeMessage(const std::string& id, TimeMs created_at, const std::string& type = "delivery_reminder",
+                    const std::string& phone = kPhone1, MessageStatus status = MessageStatus::kQueued) {
+    Message m;
+    m.id = id;
+    m.phone = phone;
+    m.message_type = type;
+    m.provider_template_name = type;
+    m.language = "en";
+    m.parameters = {"Asha", "Jan 28", "Indiranagar"};
+    m.context_json = R"({"customer_name":"Asha","delivery_date":"Jan 28","area":"Indiranagar"})";
+    m.status = status;
+    m.created_at = created_at;
+    m.updated_at = created_at;
+    return m;
+}
+
+Attempt MakeAttempt(const std::string& id, int number, TimeMs started_at, AttemptOutcome outcome) {
+    Attempt a;
+    a.message_id = id;
+    a.number = number;
+    a.started_at = started_at;
+    a.latency_ms = 42;
+    a.outcome = outcome;
+    a.http_status = outcome == AttemptOutcome::kAccepted ? 200 : 503;
+    a.error = outcome == AttemptOutcome::kAccepted ? "" : "HTTP 503: upstream unavailable";
+    a.provider_message_id = outcome == AttemptOutcome::kAccepted ? "wamid." + id : "";
+    return a;
+}
+
+std::vector<std::string> Ids(const std::vector<Message>& messages) {
+    std::vector<std::string> ids;
+    for (const Message& m : messages) ids.push_back(m.id);
+    return ids;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // The data/ directory does not exist yet: the store creates it.
+        path_ = (dir_.path() / "data" / "notifications.db").string();
+        store_ = std::make_unique<SqliteStore>(path_);
+        ASSERT_EQ(store_->Migrate(), static_cast<int>(EmbeddedMigrations().size()));
+    }
+
+    // Reads one integer straight from the file, beside the store, with a bound text parameter.
+    std::int64_t Scalar(const char* sql, const std::string& param = {}) const {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        if (sqlite3_bind_parameter_count(stmt) > 0) {
+            sqlite3_bind_text(stmt, 1, param.c_str(), -1, SQLITE_TRANSIENT);
+        }
+        EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+        const std::int64_t value = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return value;
+    }
+
+    std::int64_t LogRows() const { return Scalar("SELECT COUNT(*) FROM notifications_log"); }
+
+    Message Enqueue(const Message& m, TimeMs due) {
+        EnqueueResult result = store_->Enqueue(m, due, std::nullopt);
+        EXPECT_TRUE(result.created);
+        return result.message;
+    }
+
+    // Enqueues, claims and completes one attempt with the given ending.
+    void Finish(const std::string& id, AttemptResult::Next next, TimeMs now) {
+        ASSERT_EQ(Ids(store_->ClaimDue(now, 100, Lease{"finisher", now + 60'000}, false)),
+                  std::vector<std::string>{id});
+        AttemptResult result;
+        const bool sent = next == AttemptResult::Next::kSent;
+        result.attempt = MakeAttempt(id, 1, now, sent ? AttemptOutcome::kAccepted : AttemptOutcome::kPermanent);
+        result.next = next;
+        result.now = now;
+        store_->CompleteAttempt(result);
+    }
+
+    TempDir dir_;
+    std::string path_;
+    std::unique_ptr<SqliteStore> store_;
+};
+
+// ---- Migrations
+
+TEST_F(SqliteStoreTest, MigrateCreatesTheContractTablesAndTheTenTemplates) {
+    for (const char* table : {"notification_templates", "notifications_log", "notifications_queue",
+                              "notification_settings", "message_attempts", "api_tokens", "schema_migrations"}) {
+        EXPECT_EQ(Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", table), 1) << table;
+    }
+
+    const std::map<std::string, std::vector<std::string>> expected = {
+        {"welcome", {"customer_name"}},
+        {"order_confirmation", {"customer_name", "order_id", "delivery_date", "amount"}},
+        {"delivery_reminder", {"customer_name", "delivery_date", "area"}},
+        {"delivery_completed", {"customer_name", "delivery_date"}},
+        {"delivery_missed", {"customer_name", "delivery_date", "reason"}},
+        {"subscription_created", {"customer_name", "plan", "start_date"}},
+        {"subscription_paused", {"customer_name", "pause_from", "pause_until"}},
+        {"subscription_resumed", {"customer_name", "resume_date"}},
+        {"payment_received", {"customer_name", "amount", "payment_id"}},
+        {"payment_reminder", {"customer_name", "amount_due", "due_date"}},
+    };
+    const std::vector<Template> templates = store_->ListTemplates();
+    ASSERT_EQ(templates.size(), expected.size());
+    for (const Template& t : templates) {
+        SCOPED_TRACE(t.name);
+        ASSERT_TRUE(expected.contains(t.name));
+        EXPECT_EQ(t.variables, expected.at(t.name));
+        EXPECT_EQ(t.provider_template_name, t.name);
+        EXPECT_EQ(t.language, "en");
+        EXPECT_TRUE(t.enabled);
+        EXPECT_FALSE(t.description.empty());
+        EXPECT_FALSE(t.category.empty());
+        EXPECT_GT(t.updated_at, 0);
+        for (const std::string& variable : t.variables) {
+            EXPECT_NE(t.body.find("{{" + variable + "}}"), std::string::npos) << variable;
+        }
+    }
+}
+
+TEST_F(SqliteStoreTest, MigrateTwiceIsANoOpAndStatusListsApplied) {
+    EXPECT_EQ(store_->Migrate(), 0);
+    SqliteStore reopened(path_);
+    EXPECT_EQ(reopened.Migrate(), 0);
+    EXPECT_EQ(reopened.ListTemplates().size(), 10u);
+
+    const std::vector<MigrationState> status = store_->MigrationStatus();
+    ASSERT_EQ(status.size(), EmbeddedMigrations().size());
+    EXPECT_EQ(status.front().name, "0001_initial.sql");
+    for (const MigrationState& state : status) {
+        EXPECT_TRUE(state.applied) << state.name;
+        EXPECT_TRUE(state.applied_at.has_value()) << state.name;
+    }
+}
+
+TEST(SqliteStoreMigrations, StatusListsPendingBeforeMigrateAndUseBeforeMigrateIsUnavailable) {
+    TempDir dir;
+    SqliteStore store((dir.path() / "fresh.db").string());
+    const std::vector<MigrationState> status = store.MigrationStatus();
+    ASSERT_EQ(status.size(), EmbeddedMigrations().size());
+    for (const MigrationState& state : status) EXPECT_FALSE(state.applied) << state.name;
+
+    EXPECT_THROW(store.GetMessage("m1"), StoreUnavailable);
+    EXPECT_THROW(store.QueueDepth(), StoreUnavailable);
+    store.Ping();  // the database itself is reachable
+
+    EXPECT_EQ(store.Migrate(), static_cast<int>(EmbeddedMigrations().size()));
+    for (const MigrationState& state : store.MigrationStatus()) EXPECT_TRUE(state.applied) << state.name;
+    EXPECT_EQ(store.QueueDepth(), 0);
+}
+
+// ---- Enqueue and idempotency
+
+TEST_F(SqliteStoreTest, EnqueueAndGetRoundTripEveryField) {
+    Message m = MakeMessage("m1", kT0);
+    m.parameters = {"Asha \"Didi\"", "२८ जनवरी", "HSR Layout, Sector 2"};
+    m.context_json = R"({"customer_name":"Asha \"Didi\"","note":"<b>not html</b>"})";
+    m.idempotency_key = "order-42-reminder";
+
+    const EnqueueResult result = store_->Enqueue(m, kT0 + 5, std::nullopt);
+    EXPECT_TRUE(result.created);
+    EXPECT_GT(result.message.seq, 0);
+    EXPECT_EQ(result.message.next_attempt_at, kT0 + 5);
+
+    const std::optional<Message> got = store_->GetMessage("m1");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->seq, result.message.seq);
+    EXPECT_EQ(got->id, "m1");
+    EXPECT_EQ(got->phone, kPhone1);
+    EXPECT_EQ(got->message_type, "delivery_reminder");
+    EXPECT_EQ(got->provider_template_name, "delivery_reminder");
+    EXPECT_EQ(got->language, "en");
+    EXPECT_EQ(got->parameters, m.parameters);
+    EXPECT_EQ(got->context_json, m.context_json);
+    EXPECT_EQ(got->status, MessageStatus::kQueued);
+    EXPECT_EQ(got->provider_message_id, "");
+    EXPECT_EQ(got->attempts, 0);
+    EXPECT_EQ(got->last_error, "");
+    EXPECT_EQ(got->idempotency_key, "order-42-reminder");
+    EXPECT_EQ(got->created_at, kT0);
+    EXPECT_EQ(got->updated_at, kT0);
+    EXPECT_FALSE(got->sent_at || got->delivered_at || got->read_at || got->failed_at);
+    EXPECT_EQ(got->next_attempt_at, kT0 + 5);
+
+    EXPECT_FALSE(store_->GetMessage("nope").has_value());
+}
+
+TEST_F(SqliteStoreTest, RepeatedIdempotencyKeyReturnsTheFirstMessageAndWritesNothing) {
+    Message first = MakeMessage("m1", kT0);
+    first.idempotency_key = "k1";
+    const Message stored = Enqueue(first, kT0);
+
+    Message again = MakeMessage("m2", kT0 + 1000, "payment_reminder", kPhone2);
+    again.idempotency_key = "k1";
+    const EnqueueResult repeat = store_->Enqueue(again, kT0 + 1000, std::nullopt);
+    EXPECT_FALSE(repeat.created);
+    EXPECT_EQ(repeat.message.id, "m1");
+    EXPECT_EQ(repeat.message.seq, stored.seq);
+    EXPECT_EQ(repeat.message.phone, kPhone1);
+    EXPECT_EQ(repeat.message.next_attempt_at, kT0);
+
+    EXPECT_FALSE(store_->GetMessage("m2").has_value());
+    EXPECT_EQ(LogRows(), 1);
+    EXPECT_EQ(store_->QueueDepth(), 1);
+
+    // Messages without a key never collide.
+    Enqueue(MakeMessage("m3", kT0), kT0);
+    Enqueue(MakeMessage("m4", kT0), kT0);
+    EXPECT_EQ(LogRows(), 3);
+}
+
+TEST_F(SqliteStoreTest, RacingTheSameIdempotencyKeyCreatesExactlyOneMessage) {
+    // Two stores on one file stand for two processes; four threads each.
+    SqliteStore other(path_);
+    constexpr int kThreads = 8;
+    std::latch start(kThreads);
+    std::vector<EnqueueResult> results(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            Message m = MakeMessage("race-" + std::to_string(i), kT0 + i);
+            m.idempotency_key = "same-key";
+            Store& store = i % 2 == 0 ? static_cast<Store&>(*store_) : other;
+            start.arrive_and_wait();
+            results[i] = store.Enqueue(m, kT0, std::nullopt);
+        });
+    }
+    for (std::thread& t : threads) t.join();
+
+    int created = 0;
+    std::string winner;
+    for (const EnqueueResult& r : results) {
+        if (r.created) {
+            ++created;
+            winner = r.message.id;
+        }
+    }
+    ASSERT_EQ(created, 1);
+    for (const EnqueueResult& r : results) EXPECT_EQ(r.message.id, winner);
+    EXPECT_EQ(LogRows(), 1);
+    EXPECT_EQ(store_->QueueDepth(), 1);
+}
+
+TEST_F(SqliteStoreTest, SuppressedAndSkippedMessagesGetNoQueueEntry) {
+    const Message suppressed = Enqueue(MakeMessage("s1", kT0, "welcome", kPhone1, MessageStatus::kSuppressed), kT0);
+    const Message skipped = Enqueue(MakeMessage("s2", kT0, "welcome", kPhone1, MessageStatus::kSkippedRollout), kT0);
+    EXPECT_FALSE(suppressed.next_attempt_at.has_value());
+    EXPECT_FALSE(skipped.next_attempt_at.has_value());
+    EXPECT_EQ(store_->QueueDepth(), 0);
+    EXPECT_EQ(store_->GetMessage("s1")->status, MessageStatus::kSuppressed);
+    EXPECT_EQ(store_->GetMessage("s2")->status, MessageStatus::kSkippedRollout);
+    EXPECT_TRUE(store_->ClaimDue(kT0, 10, Lease{"w", kT0 + 1000}, true).empty());
+}
+
+// ---- Claims
+
+TEST_F(SqliteStoreTest, ClaimDueLeasesAnEntryOnceUntilTheLeaseExpires) {
+    Enqueue(MakeMessage("m1", kT0), kT0 + 1000);
+
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 999, 10, Lease{"a", kT0 + 61'000}, false).empty());  // not due yet
+
+    const std::vector<Message> claimed = store_->ClaimDue(kT0 + 1000, 10, Lease{"a", kT0 + 61'000}, false);
+    ASSERT_EQ(Ids(claimed), std::vector<std::string>{"m1"});
+    EXPECT_EQ(claimed[0].status, MessageStatus::kSending);
+    EXPECT_EQ(store_->GetMessage("m1")->status, MessageStatus::kSending);
+
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 1000, 10, Lease{"b", kT0 + 61'000}, false).empty());
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 60'999, 10, Lease{"b", kT0 + 120'000}, true).empty());
+
+    // The worker holding it died: at expiry another takes it over.
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 61'000, 10, Lease{"b", kT0 + 121'000}, false)),
+              std::vector<std::string>{"m1"});
+    EXPECT_EQ(store_->QueueDepth(), 1);
+}
+
+TEST_F(SqliteStoreTest, ForceClaimsEntriesNotYetDueButNotLeasedOnes) {
+    Enqueue(MakeMessage("m1", kT0), kT0 + 3'600'000);
+    EXPECT_TRUE(store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).empty());
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, true)), std::vector<std::string>{"m1"});
+    EXPECT_TRUE(store_->ClaimDue(kT0, 10, Lease{"b", kT0 + 60'000}, true).empty());
+}
+
+TEST_F(SqliteStoreTest, ClaimDueTakesOldestDueFirstUpToTheLimit) {
+    Enqueue(MakeMessage("m1", kT0), kT0 + 300);
+    Enqueue(MakeMessage("m2", kT0), kT0 + 100);
+    Enqueue(MakeMessage("m3", kT0), kT0 + 200);
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 1000, 2, Lease{"a", kT0 + 60'000}, false)),
+              (std::vector<std::string>{"m2", "m3"}));
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 1000, 2, Lease{"b", kT0 + 60'000}, false)), std::vector<std::string>{"m1"});
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 1000, 0, Lease{"c", kT0 + 60'000}, true).empty());
+}
+
+TEST_F(SqliteStoreTest, EnqueueWithAClaimLeasesTheEntryAtOnce) {
+    const EnqueueResult result = store_->Enqueue(MakeMessage("m1", kT0), kT0, Lease{"request", kT0 + 30'000});
+    EXPECT_EQ(result.message.status, MessageStatus::kSending);
+    EXPECT_EQ(store_->GetMessage("m1")->status, MessageStatus::kSending);
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 10, 10, Lease{"processor", kT0 + 60'000}, true).empty());
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 30'000, 10, Lease{"processor", kT0 + 90'000}, false)),
+              std::vector<std::string>{"m1"});
+}
+
+// ---- Attempts
+
+TEST_F(SqliteStoreTest, CompleteAttemptSentRecordsTheAttemptAndLeavesTheQueue) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    ASSERT_EQ(store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
+
+    AttemptResult result;
+    result.attempt = MakeAttempt("m1", 1, kT0 + 10, AttemptOutcome::kAccepted);
+    result.next = AttemptResult::Next::kSent;
+    result.now = kT0 + 52;
+    store_->CompleteAttempt(result);
+
+    const Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kSent);
+    EXPECT_EQ(m.provider_message_id, "wamid.m1");
+    EXPECT_EQ(m.sent_at, kT0 + 52);
+    EXPECT_EQ(m.attempts, 1);
+    EXPECT_EQ(m.last_error, "");
+    EXPECT_EQ(m.updated_at, kT0 + 52);
+    EXPECT_FALSE(m.failed_at.has_value());
+    EXPECT_FALSE(m.next_attempt_at.has_value());
+    EXPECT_EQ(store_->QueueDepth(), 0);
+
+    const std::vector<Attempt> attempts = store_->ListAttempts("m1");
+    ASSERT_EQ(attempts.size(), 1u);
+    EXPECT_EQ(attempts[0].message_id, "m1");
+    EXPECT_EQ(attempts[0].number, 1);
+    EXPECT_EQ(attempts[0].started_at, kT0 + 10);
+    EXPECT_EQ(attempts[0].latency_ms, 42);
+    EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kAccepted);
+    EXPECT_EQ(attempts[0].http_status, 200);
+    EXPECT_EQ(attempts[0].error, "");
+    EXPECT_EQ(attempts[0].provider_message_id, "wamid.m1");
+    EXPECT_TRUE(store_->ListAttempts("unknown").empty());
+}
+
+TEST_F(SqliteStoreTest, CompleteAttemptRetryReschedulesThenFailedEndsIt) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    ASSERT_EQ(store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
+
+    AttemptResult retry;
+    retry.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
+    retry.next = AttemptResult::Next::kRetry;
+    retry.next_attempt_at = kT0 + 30'000;
+    retry.now = kT0 + 100;
+    store_->CompleteAttempt(retry);
+
+    Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kQueued);
+    EXPECT_EQ(m.attempts, 1);
+    EXPECT_EQ(m.last_error, "HTTP 503: upstream unavailable");
+    EXPECT_EQ(m.next_attempt_at, kT0 + 30'000);
+    EXPECT_EQ(m.updated_at, kT0 + 100);
+    EXPECT_EQ(store_->QueueDepth(), 1);
+
+    // The lease was freed: the retry is taken when due, long before the old lease would expire.
+    EXPECT_TRUE(store_->ClaimDue(kT0 + 29'999, 10, Lease{"b", kT0 + 90'000}, false).empty());
+    ASSERT_EQ(store_->ClaimDue(kT0 + 30'000, 10, Lease{"b", kT0 + 90'000}, false).size(), 1u);
+
+    AttemptResult failed;
+    failed.attempt = MakeAttempt("m1", 2, kT0 + 30'000, AttemptOutcome::kPermanent);
+    failed.attempt.error = "131026: recipient not on WhatsApp";
+    failed.next = AttemptResult::Next::kFailed;
+    failed.now = kT0 + 30'050;
+    store_->CompleteAttempt(failed);
+
+    m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kFailed);
+    EXPECT_EQ(m.attempts, 2);
+    EXPECT_EQ(m.last_error, "131026: recipient not on WhatsApp");
+    EXPECT_EQ(m.failed_at, kT0 + 30'050);
+    EXPECT_FALSE(m.sent_at.has_value());
+    EXPECT_FALSE(m.next_attempt_at.has_value());
+    EXPECT_EQ(store_->QueueDepth(), 0);
+
+    const std::vector<Attempt> attempts = store_->ListAttempts("m1");
+    ASSERT_EQ(attempts.size(), 2u);
+    EXPECT_EQ(attempts[0].number, 1);
+    EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kRetryable);
+    EXPECT_EQ(attempts[1].number, 2);
+    EXPECT_EQ(attempts[1].outcome, AttemptOutcome::kPermanent);
+}
+
+TEST_F(SqliteStoreTest, ALateRetryFromAnExpiredLeaseDoesNotUndoTheSend) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    ASSERT_EQ(store_->ClaimDue(kT0, 10, Lease{"slow", kT0 + 100}, false).size(), 1u);
+    ASSERT_EQ(store_->ClaimDue(kT0 + 100, 10, Lease{"fast", kT0 + 60'000}, false).size(), 1u);
+
+    AttemptResult sent;
+    sent.attempt = MakeAttempt("m1", 1, kT0 + 100, AttemptOutcome::kAccepted);
+    sent.next = AttemptResult::Next::kSent;
+    sent.now = kT0 + 150;
+    store_->CompleteAttempt(sent);
+
+    AttemptResult late;
+    late.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
+    late.next = AttemptResult::Next::kRetry;
+    late.next_attempt_at = kT0 + 30'000;
+    late.now = kT0 + 200;
+    store_->CompleteAttempt(late);
+
+    const Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kSent);
+    EXPECT_EQ(m.last_error, "");
+    EXPECT_EQ(m.provider_message_id, "wamid.m1");
+    EXPECT_EQ(store_->QueueDepth(), 0);  // not queued to be sent a second time
+    EXPECT_EQ(store_->ListAttempts("m1").size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, RequeueOnlyTakesFailedMessages) {
+    EXPECT_FALSE(store_->Requeue("unknown", kT0));
+
+    Enqueue(MakeMessage("queued", kT0), kT0 + 3'600'000);
+    EXPECT_FALSE(store_->Requeue("queued", kT0));
+
+    Enqueue(MakeMessage("sent", kT0), kT0);
+    Finish("sent", AttemptResult::Next::kSent, kT0);
+    EXPECT_FALSE(store_->Requeue("sent", kT0));
+
+    Enqueue(MakeMessage("failed", kT0), kT0);
+    Finish("failed", AttemptResult::Next::kFailed, kT0);
+    ASSERT_EQ(store_->GetMessage("failed")->status, MessageStatus::kFailed);
+
+    EXPECT_TRUE(store_->Requeue("failed", kT0 + 500));
+    const Message m = *store_->GetMessage("failed");
+    EXPECT_EQ(m.status, MessageStatus::kQueued);
+    EXPECT_EQ(m.last_error, "HTTP 503: upstream unavailable");
+    EXPECT_EQ(m.next_attempt_at, kT0 + 500);
+    EXPECT_EQ(m.updated_at, kT0 + 500);
+    EXPECT_FALSE(store_->Requeue("failed", kT0 + 600));  // queued now
+
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 500, 10, Lease{"a", kT0 + 60'000}, false)),
+              std::vector<std::string>{"failed"});
+}
+
+TEST_F(SqliteStoreTest, ReleaseLeasesFreesOnlyTheOwnersEntries) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    Enqueue(MakeMessage("m2", kT0), kT0 + 1);
+    ASSERT_EQ(Ids(store_->ClaimDue(kT0 + 1, 1, Lease{"a", kT0 + 60'000}, false)), std::vector<std::string>{"m1"});
+    ASSERT_EQ(Ids(store_->ClaimDue(kT0 + 1, 1, Lease{"b", kT0 + 60'000}, false)), std::vector<std::string>{"m2"});
+
+    store_->ReleaseLeases("a", {"m1", "m2"}, kT0 + 5);
+    EXPECT_EQ(store_->GetMessage("m1")->status, MessageStatus::kQueued);
+    EXPECT_EQ(store_->GetMessage("m1")->next_attempt_at, kT0 + 5);
+    EXPECT_EQ(store_->GetMessage("m2")->status, MessageStatus::kSending);
+    EXPECT_EQ(Ids(store_->ClaimDue(kT0 + 5, 10, Lease{"c", kT0 + 60'000}, false)), std::vector<std::string>{"m1"});
+}
+
+// ---- History
+
+TEST_F(SqliteStoreTest, HistoryIsNewestFirstWithFiltersAndedTogether) {
+    // m0..m4: phone 1, delivery_reminder; m5..m7: phone 2, payment_reminder; m3 and m6 suppressed.
+    for (int i = 0; i < 8; ++i) {
+        const bool second = i >= 5;
+        const MessageStatus status = (i == 3 || i == 6) ? MessageStatus::kSuppressed : MessageStatus::kQueued;
+        Enqueue(MakeMessage("m" + std::to_string(i), kT0 + i * 1000, second ? "payment_reminder" : "delivery_reminder",
+                            second ? kPhone2 : kPhone1, status),
+                kT0 + 100'000);
+    }
+
+    HistoryPage all = store_->History(HistoryQuery{});
+    EXPECT_EQ(Ids(all.items), (std::vector<std::string>{"m7", "m6", "m5", "m4", "m3", "m2", "m1", "m0"}));
+    EXPECT_FALSE(all.next_before_seq.has_value());
+    for (std::size_t i = 1; i < all.items.size(); ++i) EXPECT_GT(all.items[i - 1].seq, all.items[i].seq);
+    EXPECT_EQ(all.items[0].next_attempt_at, kT0 + 100'000);  // queued: from its queue entry
+    EXPECT_FALSE(all.items[1].next_attempt_at.has_value());  // suppressed: none
+
+    HistoryQuery by_phone;
+    by_phone.phone = kPhone2;
+    EXPECT_EQ(Ids(store_->History(by_phone).items), (std::vector<std::string>{"m7", "m6", "m5"}));
+
+    HistoryQuery by_type;
+    by_type.message_type = "delivery_reminder";
+    EXPECT_EQ(Ids(store_->History(by_type).items), (std::vector<std::string>{"m4", "m3", "m2", "m1", "m0"}));
+
+    HistoryQuery by_status;
+    by_status.status = MessageStatus::kSuppressed;
+    EXPECT_EQ(Ids(store_->History(by_status).items), (std::vector<std::string>{"m6", "m3"}));
+
+    HistoryQuery window;  // [since, until)
+    window.since = kT0 + 2000;
+    window.until = kT0 + 5000;
+    EXPECT_EQ(Ids(store_->History(window).items), (std::vector<std::string>{"m4", "m3", "m2"}));
+
+    HistoryQuery combined;
+    combined.phone = kPhone1;
+    combined.status = MessageStatus::kQueued;
+    combined.since = kT0 + 1000;
+    EXPECT_EQ(Ids(store_->History(combined).items), (std::vector<std::string>{"m4", "m2", "m1"}));
+
+    HistoryQuery nothing;
+    nothing.phone = kPhone2;
+    nothing.message_type = "delivery_reminder";
+    EXPECT_TRUE(store_->History(nothing).items.empty());
+}
+
+TEST_F(SqliteStoreTest, HistoryPagesWithTheCursorAcrossPages) {
+    for (int i = 0; i < 7; ++i) Enqueue(MakeMessage("m" + std::to_string(i), kT0 + i), kT0);
+    Enqueue(MakeMessage("other", kT0 + 100, "welcome", kPhone2), kT0);  // filtered out below
+
+    HistoryQuery query;
+    query.phone = kPhone1;
+    query.limit = 3;
+    std::vector<std::vector<std::string>> pages;
+    for (int guard = 0; guard < 10; ++guard) {
+        const HistoryPage page = store_->History(query);
+        pages.push_back(Ids(page.items));
+        if (!page.next_before_seq) break;
+        EXPECT_EQ(*page.next_before_seq, page.items.back().seq);
+        query.before_seq = page.next_before_seq;
+    }
+    EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{{"m6", "m5", "m4"}, {"m3", "m2", "m1"}, {"m0"}}));
+
+    // A last page that is exactly full has no cursor.
+    HistoryQuery exact;
+    exact.phone = kPhone1;
+    exact.limit = 7;
+    EXPECT_FALSE(store_->History(exact).next_before_seq.has_value());
+    exact.limit = 6;
+    EXPECT_TRUE(store_->History(exact).next_before_seq.has_value());
+}
+
+// ---- Statistics and queue
+
+TEST_F(SqliteStoreTest, StatsCountPerTheContractDefinitions) {
+    // Every status once for delivery_reminder, created kT0 + 0..7; two more for payment_reminder.
+    const std::vector<MessageStatus> statuses = {
+        MessageStatus::kQueued, MessageStatus::kSending, MessageStatus::kSent,       MessageStatus::kDelivered,
+        MessageStatus::kRead,   MessageStatus::kFailed,  MessageStatus::kSuppressed, MessageStatus::kSkippedRollout};
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        Enqueue(MakeMessage("d" + std::to_string(i), kT0 + static_cast<TimeMs>(i), "delivery_reminder", kPhone1,
+                            statuses[i]),
+                kT0);
+    }
+    Enqueue(MakeMessage("p0", kT0 + 100, "payment_reminder", kPhone2, MessageStatus::kSent), kT0);
+    Enqueue(MakeMessage("p1", kT0 + 101, "payment_reminder", kPhone2, MessageStatus::kFailed), kT0);
+
+    const Statistics stats = store_->Stats(StatsQuery{});
+    EXPECT_EQ(stats.all.total, 10);
+    EXPECT_EQ(stats.all.queued, 2);     // queued + sending
+    EXPECT_EQ(stats.all.sent, 4);       // sent + delivered + read
+    EXPECT_EQ(stats.all.delivered, 2);  // delivered + read
+    EXPECT_EQ(stats.all.read, 1);
+    EXPECT_EQ(stats.all.failed, 2);
+    EXPECT_EQ(stats.all.suppressed, 1);
+    EXPECT_EQ(stats.all.skipped_rollout, 1);
+
+    ASSERT_EQ(stats.by_type.size(), 2u);
+    const StatusCounts& delivery = stats.by_type.at("delivery_reminder");
+    EXPECT_EQ(delivery.total, 8);
+    EXPECT_EQ(delivery.queued, 2);
+    EXPECT_EQ(delivery.sent, 3);
+    EXPECT_EQ(delivery.delivered, 2);
+    EXPECT_EQ(delivery.read, 1);
+    EXPECT_EQ(delivery.failed, 1);
+    const StatusCounts& payment = stats.by_type.at("payment_reminder");
+    EXPECT_EQ(payment.total, 2);
+    EXPECT_EQ(payment.sent, 1);
+    EXPECT_EQ(payment.failed, 1);
+    EXPECT_EQ(payment.queued, 0);
+
+    // [since, until): kT0 + 2 (sent) .. kT0 + 4 (read) and nothing of payment_reminder.
+    StatsQuery window;
+    window.since = kT0 + 2;
+    window.until = kT0 + 5;
+    const Statistics windowed = store_->Stats(window);
+    EXPECT_EQ(windowed.all.total, 3);
+    EXPECT_EQ(windowed.all.sent, 3);
+    EXPECT_EQ(windowed.all.delivered, 2);
+    EXPECT_EQ(windowed.all.read, 1);
+    EXPECT_EQ(windowed.all.queued, 0);
+    EXPECT_EQ(windowed.by_type.size(), 1u);
+
+    StatsQuery later;
+    later.since = kT0 + 100;
+    EXPECT_EQ(store_->Stats(later).all.total, 2);
+    StatsQuery empty;
+    empty.until = kT0;
+    EXPECT_EQ(store_->Stats(empty).all.total, 0);
+    EXPECT_TRUE(store_->Stats(empty).by_type.empty());
+}
+
+TEST_F(SqliteStoreTest, QueueDepthAndNextDueAtFollowLeases) {
+    EXPECT_EQ(store_->QueueDepth(), 0);
+    EXPECT_FALSE(store_->NextDueAt().has_value());
+
+    Enqueue(MakeMessage("m1", kT0), kT0 + 500);
+    Enqueue(MakeMessage("m2", kT0), kT0 + 200);
+    EXPECT_EQ(store_->QueueDepth(), 2);
+    EXPECT_EQ(store_->NextDueAt(), kT0 + 200);
+
+    // m2 leased until kT0 + 10000: it counts from its lease expiry, so m1 is next.
+    ASSERT_EQ(Ids(store_->ClaimDue(kT0 + 200, 1, Lease{"a", kT0 + 10'000}, false)), std::vector<std::string>{"m2"});
+    EXPECT_EQ(store_->NextDueAt(), kT0 + 500);
+
+    ASSERT_EQ(Ids(store_->ClaimDue(kT0 + 500, 1, Lease{"a", kT0 + 700}, false)), std::vector<std::string>{"m1"});
+    EXPECT_EQ(store_->NextDueAt(), kT0 + 700);
+    EXPECT_EQ(store_->QueueDepth(), 2);  // leased entries still wait
+
+    AttemptResult sent;
+    sent.attempt = MakeAttempt("m1", 1, kT0 + 500, AttemptOutcome::kAccepted);
+    sent.next = AttemptResult::Next::kSent;
+    sent.now = kT0 + 600;
+    store_->CompleteAttempt(sent);
+    EXPECT_EQ(store_->QueueDepth(), 1);
+    EXPECT_EQ(store_->NextDueAt(), kT0 + 10'000);
+}
+
+// ---- Settings, tokens, templates
+
+TEST_F(SqliteStoreTest, SettingsStartAtTheDefaultsAndRoundTrip) {
+    const Settings defaults = store_->GetSettings();
+    EXPECT_TRUE(defaults.enabled);
+    EXPECT_FALSE(defaults.paused);
+    EXPECT_EQ(defaults.rollout_percent, 100);
+    EXPECT_EQ(defaults.recipient_min_gap_seconds, 0);
+
+    Settings changed;
+    changed.enabled = false;
+    changed.paused = true;
+    changed.rollout_percent = 25;
+    changed.recipient_min_gap_seconds = 60;
+    changed.updated_at = kT0;
+    changed.updated_by = "ops-admin";
+    store_->PutSettings(changed);
+
+    const Settings got = store_->GetSettings();
+    EXPECT_FALSE(got.enabled);
+    EXPECT_TRUE(got.paused);
+    EXPECT_EQ(got.rollout_percent, 25);
+    EXPECT_EQ(got.recipient_min_gap_seconds, 60);
+    EXPECT_EQ(got.updated_at, kT0);
+    EXPECT_EQ(got.updated_by, "ops-admin");
+}
+
+TEST_F(SqliteStoreTest, TokensAreFoundByTheirHash) {
+    store_->InsertToken(ApiToken{"deploy-bot", Role::kOperator, std::string(64, 'a'), kT0});
+    store_->InsertToken(ApiToken{"dashboard", Role::kViewer, std::string(64, 'b'), kT0 + 1});
+
+    const std::optional<ApiToken> bot = store_->FindTokenByHash(std::string(64, 'a'));
+    ASSERT_TRUE(bot.has_value());
+    EXPECT_EQ(bot->name, "deploy-bot");
+    EXPECT_EQ(bot->role, Role::kOperator);
+    EXPECT_EQ(bot->created_at, kT0);
+    EXPECT_EQ(store_->FindTokenByHash(std::string(64, 'b'))->role, Role::kViewer);
+    EXPECT_FALSE(store_->FindTokenByHash(std::string(64, 'c')).has_value());
+}
+
+TEST_F(SqliteStoreTest, UpdateTemplateRoundTripsAndUnknownIsNotFound) {
+    Template t = *store_->GetTemplate("delivery_reminder");
+    t.provider_template_name = "delivery_reminder_v2";
+    t.language = "hi";
+    t.variables = {"customer_name", "area", "delivery_date"};
+    t.body = "Namaste {{customer_name}}, {{area}}: {{delivery_date}}";
+    t.enabled = false;
+    t.updated_at = kT0;
+    store_->UpdateTemplate(t);
+
+    const Template got = *store_->GetTemplate("delivery_reminder");
+    EXPECT_EQ(got.provider_template_name, "delivery_reminder_v2");
+    EXPECT_EQ(got.language, "hi");
+    EXPECT_EQ(got.variables, t.variables);
+    EXPECT_EQ(got.body, t.body);
+    EXPECT_FALSE(got.enabled);
+    EXPECT_EQ(got.updated_at, kT0);
+    EXPECT_FALSE(store_->GetTemplate("no_such_template").has_value());
+
+    t.name = "no_such_template";
+    try {
+        store_->UpdateTemplate(t);
+        FAIL() << "expected not found";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+    }
+}
+
+// ---- Concurrency and failures
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeConsistentCounts) {
+    constexpr int kWriters = 4;
+    constexpr int kPerWriter = 50;
+    std::atomic<bool> stop{false};
+    std::atomic<int> reader_errors{0};
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 3; ++r) {
+        readers.emplace_back([&] {
+            while (!stop.load()) {
+                try {
+                    const std::int64_t depth = store_->QueueDepth();
+                    const Statistics stats = store_->Stats(StatsQuery{});
+                    store_->History(HistoryQuery{});
+                    if (depth < 0 || stats.all.total > kWriters * kPerWriter) ++reader_errors;
+                } catch (const std::exception&) {
+                    ++reader_errors;
+                }
+            }
+        });
+    }
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < kPerWriter; ++i) {
+                Enqueue(MakeMessage("w" + std::to_string(w) + "-" + std::to_string(i), kT0 + i), kT0 + i);
+            }
+        });
+    }
+    for (std::thread& t : writers) t.join();
+    stop = true;
+    for (std::thread& t : readers) t.join();
+
+    EXPECT_EQ(reader_errors.load(), 0);
+    EXPECT_EQ(store_->QueueDepth(), kWriters * kPerWriter);
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.total, kWriters * kPerWriter);
+    std::size_t claimed = 0;
+    for (int i = 0; i < kWriters; ++i) {
+        claimed += store_->ClaimDue(kT0 + 1000, 1000, Lease{"x", kT0 + 9000}, false).size();
+    }
+    EXPECT_EQ(claimed, static_cast<std::size_t>(kWriters * kPerWriter));  // each entry exactly once
+}
+
+TEST(SqliteStoreOpen, UnusableLocationsThrowStoreUnavailable) {
+    EXPECT_THROW(SqliteStore("/proc/notifyd-store-test/data/x.db"), StoreUnavailable);  // directory not creatable
+    EXPECT_THROW(SqliteStore("/proc/notifyd-store-test.db"), StoreUnavailable);         // file not creatable
+    try {
+        SqliteStore store("/proc/notifyd-store-test.db");
+        FAIL() << "expected StoreUnavailable";
+    } catch (const StoreUnavailable& e) {
+        EXPECT_NE(std::string(e.what()).find("open database"), std::string::npos) << e.what();
+        EXPECT_EQ(e.kind(), ErrorKind::kUnavailable);
+    }
+
+    TempDir dir;
+    EXPECT_THROW(SqliteStore(dir.path().string()), StoreUnavailable);  // a directory, not a file
+
+    const std::string garbage = (dir.path() / "garbage.db").string();
+    std::ofstream(garbage) << std::string(8192, 'x');
+    EXPECT_THROW(
+        {
+            SqliteStore store(garbage);
+            store.Migrate();
+        },
+        StoreUnavailable);
+}
+
+TEST(OpenStoreUrl, AcceptsSqliteFormsAndRejectsOthersClearly) {
+    TempDir dir;
+    const std::string plain = (dir.path() / "a" / "plain.db").string();
+    std::unique_ptr<Store> store = OpenStore("sqlite:" + plain);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Migrate(), static_cast<int>(EmbeddedMigrations().size()));
+    EXPECT_TRUE(std::filesystem::exists(plain));
+
+    const std::string slashed = (dir.path() / "b" / "slashed.db").string();  // absolute: sqlite:///tmp/...
+    ASSERT_NE(OpenStore("sqlite://" + slashed), nullptr);
+    EXPECT_TRUE(std::filesystem::exists(slashed));
+
+    for (const char* url : {"postgresql://user:secret@db/notify", "postgres://user:secret@db/notify"}) {
+        try {
+            OpenStore(url);
+            FAIL() << url;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("PostgreSQL is not supported"), std::string::npos) << e.what();
+        }
+    }
+    for (const char* url : {"mysql://user:secret@db/notify", "", "sqlite:", "data/notifications.db"}) {
+        try {
+            OpenStore(url);
+            FAIL() << url;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("DATABASE_URL"), std::string::npos) << e.what();
+            EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace notify

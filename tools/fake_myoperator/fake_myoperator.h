@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http/http_types.h"
+
+namespace notify::fake {
+
+// How POST /chat/messages answers; switched at run time through POST /_fake/mode.
+enum class Mode {
+    kOk,        // 200 with a fresh message_id
+    kError500,  // 500 {"message": null}, as MyOperator answers for an account not set up
+    kError429,  // 429 with a Retry-After header
+    kError400,  // 400 with an error code and message
+    kSlow,      // waits delay_ms, then answers as kOk
+    kWallet,    // 400 CHAT_4001 insufficient wallet balance
+    kHang,      // waits delay_ms (60 s by default) before answering 504: clients time out first
+};
+
+struct FakeOptions {
+    std::string api_key;     // expected after "Bearer "; empty: any key passes
+    std::string company_id;  // expected X-MYOP-COMPANY-ID; empty: any (or none) passes
+};
+
+// A stand-in for MyOperator's send API with fault switches, for integration tests and manual
+// runs. Handle() is the whole HTTP surface; it is thread-safe and meant to run on an HttpServer
+// whose handler pool is large enough that slow or hanging sends never block the control API.
+//
+//   POST /chat/messages     MyOperator's send call (auth and body checked, request recorded)
+//   POST /_fake/mode        {"mode", "delay_ms", "retry_after", "fail_next"}; answers the state
+//   GET  /_fake/mode        the state
+//   GET  /_fake/requests    {"count": N, "requests": [...]} every non-control request, in order
+//   POST /_fake/reset       forgets requests, back to "ok", wakes waiting requests
+class FakeMyOperator final {
+public:
+    explicit FakeMyOperator(FakeOptions options = {});
+    ~FakeMyOperator();
+    FakeMyOperator(const FakeMyOperator&) = delete;
+    FakeMyOperator& operator=(const FakeMyOperator&) = delete;
+
+    HttpResponse Handle(HttpRequest& request);
+
+    // Wakes every request waiting in slow or hang mode (they answer 503) so that the server can
+    // stop without waiting out the delays. Later requests are not delayed.
+    void Shutdown();
+
+    // For in-process use: the same data as the control API.
+    nlohmann::json State() const;
+    nlohmann::json Requests() const;
+
+private:
+    struct Behaviour {
+        Mode mode = Mode::kOk;
+        std::chrono::milliseconds delay{0};
+        int retry_after_seconds = 1;
+    };
+
+    HttpResponse HandleControl(HttpRequest& request);
+    HttpResponse HandleSend(HttpRequest& request);
+    HttpResponse SetMode(const std::string& body);
+    // The behaviour for one send; counts down fail_next.
+    Behaviour TakeBehaviour();
+    // Sleeps up to `delay`; false when woken early by a reset or Shutdown().
+    bool Wait(std::chrono::milliseconds delay);
+    // Appends the request to the log; its index and the reset generation it belongs to.
+    std::pair<std::size_t, std::uint64_t> Record(const HttpRequest& request, const nlohmann::json& body);
+    void Complete(std::size_t index, std::uint64_t generation, int status, const std::string& message_id);
+    std::string NewUuid();
+    nlohmann::json StateLocked() const;
+
+    const FakeOptions options_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    Mode mode_ = Mode::kOk;
+    std::optional<std::chrono::milliseconds> delay_;  // nullopt: the mode's default
+    int retry_after_seconds_ = 1;
+    std::optional<int> fail_next_;  // nullopt: the mode stays until changed
+    std::uint64_t generation_ = 0;  // bumped by reset: wakes waiters, orphans old record indexes
+    bool shutting_down_ = false;
+    std::vector<nlohmann::json> requests_;
+    std::mt19937_64 random_;
+};
+
+std::string_view ToString(Mode mode);
+std::optional<Mode> ParseMode(std::string_view text);
+
+}  // namespace notify::fake
