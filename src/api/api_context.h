@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -21,6 +22,7 @@ struct ApiContext {
     const Clock& clock;
     std::string default_region;
     TimeMs started_at = 0;
+    std::optional<std::string> webhook_secret;  // MYOPERATOR_API_SECRET; webhooks are refused without it
 };
 
 inline constexpr const char* kApiPrefix = "/api/notifications";

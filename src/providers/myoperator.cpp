@@ -363,6 +363,15 @@ std::string BuildMyOperatorSendBody(const OutboundMessage& message, std::string_
     return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// In order of precedence:
+//   2xx with a message_id (data.message_id or message_id), status not "error"/"failed"  -> accepted
+//   CHAT_4001/0302/0303/0304 anywhere in the body (any status)  -> retryable, stops all sending
+//   401, 403                                                    -> permanent, stops all sending
+//   WhatsApp 130429/131056 anywhere in the body                 -> retryable
+//   2xx without a message_id                                    -> retryable (see below)
+//   408, 425, 429, 5xx                                          -> retryable (Retry-After on 429, 503)
+//   other 4xx                                                   -> permanent
+//   1xx, 3xx                                                    -> retryable (redirects are not followed)
 SendOutcome ClassifyMyOperatorResponse(int http_status, std::string_view body,
                                        std::optional<std::string_view> retry_after_header) {
     SendOutcome outcome;
