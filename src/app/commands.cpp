@@ -125,7 +125,7 @@ int RunServe(const Config& config) {
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     Authenticator auth(*store, config.admin_token);
     Router router(auth);
-    ApiContext ctx{*store,         dispatcher, processor, *provider, clock, config.default_country, clock.NowMs(),
+    ApiContext ctx{*store, dispatcher, processor, *provider, clock, config.default_country, clock.NowMs(),
                    config.webhook_secret};
     RegisterApiRoutes(router, ctx);
 
