@@ -34,6 +34,7 @@ void RegisterStatisticsRoutes(Router& router, ApiContext& ctx);
 void RegisterQueueRoutes(Router& router, ApiContext& ctx);
 void RegisterTemplateRoutes(Router& router, ApiContext& ctx);
 void RegisterSettingsRoutes(Router& router, ApiContext& ctx);
+void RegisterWebhookRoutes(Router& router, ApiContext& ctx);
 void RegisterApiRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace notify

@@ -7,6 +7,7 @@
 #include "http/errors.h"
 #include "http/router.h"
 #include "providers/provider.h"
+#include "queue/dispatcher.h"
 #include "queue/processor.h"
 #include "store/store.h"
 
@@ -29,6 +30,17 @@ void RegisterHealthRoutes(Router& router, ApiContext& ctx) {
         body["provider"] = ctx.provider.Name();
         body["queue_depth"] = queue_depth;
         body["processor"] = {{"running", processor.running}, {"last_run_at", TimeOrNull(processor.last_run_at)}};
+        // A provider fault holds sending but the service is up: status stays "ok" (degraded means
+        // the store is down); `sending` and `provider_fault` say what operators must act on.
+        const SendingStatus sending = ctx.dispatcher.Status();
+        body["sending"] = sending.fault ? "held" : sending.throttled_until ? "throttled" : "ok";
+        body["provider_fault"] = nullptr;
+        if (sending.fault) {
+            body["provider_fault"] = {{"error", sending.fault->error},
+                                      {"since", TimeOrNull(sending.fault->since)},
+                                      {"next_probe_at", TimeOrNull(sending.next_probe_at)}};
+        }
+        body["throttled_until"] = TimeOrNull(sending.throttled_until);
         body["version"] = NOTIFY_VERSION;
         body["uptime_seconds"] = (ctx.clock.NowMs() - ctx.started_at) / 1000;
         return JsonResponse(store_ok ? 200 : 503, body);

@@ -60,6 +60,18 @@ nlohmann::json AttemptToJson(const Attempt& attempt) {
         {"http_status", attempt.http_status == 0 ? nlohmann::json() : nlohmann::json(attempt.http_status)},
         {"error", TextOrNull(attempt.error)},
         {"provider_message_id", TextOrNull(attempt.provider_message_id)},
+        {"stops_all_sending", attempt.stops_all_sending},
+    };
+}
+
+nlohmann::json StatusEventToJson(const StatusEvent& event) {
+    return {
+        {"status", std::string(ToString(event.status))},
+        {"occurred_at", FormatIsoTime(event.occurred_at)},
+        {"received_at", FormatIsoTime(event.received_at)},
+        {"applied", event.applied},
+        {"note", TextOrNull(event.note)},
+        {"event_id", event.event_id},
     };
 }
 

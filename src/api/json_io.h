@@ -24,6 +24,7 @@ nlohmann::json TextOrNull(const std::string& text);
 // and the rendered parameters.
 nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detail);
 nlohmann::json AttemptToJson(const Attempt& attempt);
+nlohmann::json StatusEventToJson(const StatusEvent& event);
 nlohmann::json TemplateToJson(const Template& tmpl);
 
 // The process-queue answer, shared by the endpoint and the CLI command.

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "api/api_context.h"
 #include "api/json_io.h"
@@ -51,7 +52,14 @@ HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
                     "message_type");
     }
     const TimeMs now = ctx.clock.NowMs();
-    const Message message = BuildMessage(request, *tmpl, now);
+    Message message = BuildMessage(request, *tmpl, now);
+    // The recipient wrote STOP: kept on record as suppressed (no queue entry), nothing is sent.
+    if (ctx.store.IsOptedOut(message.phone)) {
+        message.status = MessageStatus::kSuppressed;
+        EnqueueResult stored = ctx.store.Enqueue(message, now, std::nullopt);
+        if (stored.created) spdlog::info("message {} suppressed: the recipient opted out", stored.message.id);
+        return JsonResponse(200, MessageToJson(stored.message, false, false));
+    }
 
     // An immediate send claims its queue entry in the same transaction that stores it, so the
     // background processor cannot send it a second time meanwhile.
@@ -62,7 +70,7 @@ HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
     if (!stored.created) return JsonResponse(200, MessageToJson(stored.message, false, false));
 
     if (send_now) {
-        const DispatchResult result = ctx.dispatcher.Dispatch(stored.message);
+        const DispatchResult result = ctx.dispatcher.Dispatch(stored.message, claim->owner, false);
         auto current = ctx.store.GetMessage(stored.message.id);
         if (!current) std::abort();  // we have just written it
         if (result.after == AfterAttempt::kRetry) ctx.processor.Wake();
@@ -131,6 +139,9 @@ HttpResponse GetMessage(ApiContext& ctx, HttpRequest& http, const RequestContext
     nlohmann::json attempts = nlohmann::json::array();
     for (const auto& attempt : ctx.store.ListAttempts(message.id)) attempts.push_back(AttemptToJson(attempt));
     body["attempt_history"] = std::move(attempts);
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& event : ctx.store.ListStatusEvents(message.id)) events.push_back(StatusEventToJson(event));
+    body["status_events"] = std::move(events);
     return JsonResponse(200, body);
 }
 

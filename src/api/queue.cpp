@@ -17,6 +17,8 @@ nlohmann::json PassResultToJson(const PassResult& pass) {
         {"retry_scheduled", pass.retry_scheduled},
         {"remaining", pass.remaining},
         {"paused", pass.paused},
+        {"deferred", pass.deferred},
+        {"held", pass.held},
     };
 }
 

@@ -9,6 +9,7 @@ void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterQueueRoutes(router, ctx);
     RegisterTemplateRoutes(router, ctx);
     RegisterSettingsRoutes(router, ctx);
+    RegisterWebhookRoutes(router, ctx);
 }
 
 }  // namespace notify

@@ -7,6 +7,7 @@
 #include "http/errors.h"
 #include "http/router.h"
 #include "notify/settings_rules.h"
+#include "queue/dispatcher.h"
 #include "queue/processor.h"
 #include "store/store.h"
 
@@ -25,6 +26,9 @@ void RegisterSettingsRoutes(Router& router, ApiContext& ctx) {
         ctx.store.PutSettings(updated);
         spdlog::info("settings changed by {}: enabled={} paused={} rollout_percent={}", updated.updated_by,
                      updated.enabled, updated.paused, updated.rollout_percent);
+        // Any PUT also lifts a hold after a provider fault: the admin says the account is fixed. If
+        // it is not, the next send finds out and holds again.
+        ctx.dispatcher.ClearHold("admin " + updated.updated_by);
         ctx.processor.Wake();  // unpausing should send what waited at once
         return JsonResponse(200, SettingsToJson(updated));
     });

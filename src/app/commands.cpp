@@ -46,8 +46,16 @@ ProcessorOptions MakeProcessorOptions(const Config& config) {
     options.batch = config.processor_batch;
     // Three provider timeouts: a live sender always finishes well within its lease.
     options.lease_ms = 3LL * config.provider_timeout_ms;
+    options.send_budget_ms = config.provider_timeout_ms;
     options.idle_poll_ms = config.processor_idle_poll_ms;
     options.owner = ProcessOwnerId();
+    return options;
+}
+
+ThroughputOptions MakeThroughputOptions(const Config& config) {
+    ThroughputOptions options;
+    options.rate_per_second = config.provider_rate_per_second;
+    options.probe_interval_ms = config.provider_probe_interval_ms;
     return options;
 }
 
@@ -103,7 +111,7 @@ int RunProcessQueue(const Config& config, bool force) {
     auto store = OpenMigratedStore(config);
     auto provider = MakeProvider(config);
     SystemClock clock;
-    Dispatcher dispatcher(*store, *provider, clock, config.retry);
+    Dispatcher dispatcher(*store, *provider, clock, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     std::cout << DumpJsonSafe(PassResultToJson(processor.RunOnce(force))) << std::endl;
     return 0;
@@ -121,7 +129,7 @@ int RunServe(const Config& config) {
     auto store = OpenMigratedStore(config);
     auto provider = MakeProvider(config);
     SystemClock clock;
-    Dispatcher dispatcher(*store, *provider, clock, config.retry);
+    Dispatcher dispatcher(*store, *provider, clock, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     Authenticator auth(*store, config.admin_token);
     Router router(auth);

@@ -126,6 +126,10 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
     }
 
     config.provider_timeout_ms = static_cast<int>(GetInt(vars, "PROVIDER_TIMEOUT_MS", 10000, 100, 120000));
+    // 80 a second is WhatsApp's default cap per business number.
+    config.provider_rate_per_second = static_cast<int>(GetInt(vars, "PROVIDER_RATE_PER_SECOND", 80, 0, 100000));
+    config.provider_probe_interval_ms =
+        static_cast<int>(GetInt(vars, "PROVIDER_PROBE_INTERVAL_MS", 30000, 100, 86400000));
     config.myoperator.base_url = Get(vars, "MYOPERATOR_BASE_URL").value_or("https://publicapi.myoperator.co");
     if (config.myoperator.base_url.rfind("https://", 0) != 0 && config.myoperator.base_url.rfind("http://", 0) != 0) {
         throw ConfigError("MYOPERATOR_BASE_URL: must start with https:// or http://");

@@ -29,6 +29,8 @@ struct Config {
     std::string default_country = "IN";
     RetryPolicy retry;
     int provider_timeout_ms = 10000;
+    int provider_rate_per_second = 80;       // PROVIDER_RATE_PER_SECOND; 0 = unlimited
+    int provider_probe_interval_ms = 30000;  // PROVIDER_PROBE_INTERVAL_MS: one probe this often while held
     // Beyond the contract: tuning with safe defaults.
     std::string log_level = "info";
     int http_threads = 2;           // HTTP_THREADS: socket threads

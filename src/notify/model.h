@@ -71,6 +71,21 @@ struct Attempt {
     int http_status = 0;
     std::string error;
     std::string provider_message_id;
+    // Refused for a fault of the account, not of the message (sending is held): not counted
+    // toward MAX_ATTEMPTS.
+    bool stops_all_sending = false;
+};
+
+// A provider status report (webhook) about one message, as recorded for GET /messages/{id}.
+// applied is false when it changed nothing on the message (late, repeated, or after delivery).
+struct StatusEvent {
+    std::string message_id;
+    std::string event_id;
+    MessageStatus status = MessageStatus::kSent;
+    TimeMs occurred_at = 0;  // the provider's time for it (the receipt time when it gave none)
+    TimeMs received_at = 0;
+    bool applied = false;
+    std::string note;  // why the status did not move, or the failure reason
 };
 
 struct Settings {

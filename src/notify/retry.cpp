@@ -25,4 +25,9 @@ AfterAttempt DecideAfterAttempt(AttemptOutcome outcome, int attempts_made, const
     std::abort();
 }
 
+int CountedAttempts(const std::vector<Attempt>& recorded) {
+    return static_cast<int>(
+        std::count_if(recorded.begin(), recorded.end(), [](const Attempt& a) { return !a.stops_all_sending; }));
+}
+
 }  // namespace notify

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include "common/clock.h"
 #include "notify/model.h"
@@ -25,5 +26,9 @@ TimeMs NextRetryDelayMs(int attempts_made, const RetryPolicy& policy, std::optio
 // What to do with a message after an attempt with this outcome.
 enum class AfterAttempt { kSent, kRetry, kFailed };
 AfterAttempt DecideAfterAttempt(AttemptOutcome outcome, int attempts_made, const RetryPolicy& policy);
+
+// The attempts that count toward max_attempts: those not refused for a fault that stops all
+// sending (an empty wallet must not use up the messages waiting for it to be topped up).
+int CountedAttempts(const std::vector<Attempt>& recorded);
 
 }  // namespace notify

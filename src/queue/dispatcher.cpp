@@ -1,5 +1,6 @@
 #include "queue/dispatcher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -27,11 +28,26 @@ AttemptOutcome ToAttemptOutcome(SendOutcome::Kind kind) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(Store& store, Provider& provider, const Clock& clock, RetryPolicy policy)
-    : store_(store), provider_(provider), clock_(clock), policy_(policy) {}
+Dispatcher::Dispatcher(Store& store, Provider& provider, const Clock& clock, RetryPolicy policy,
+                       ThroughputOptions throughput)
+    : store_(store),
+      provider_(provider),
+      clock_(clock),
+      policy_(policy),
+      throughput_(throughput),
+      limiter_(throughput.rate_per_second, clock),
+      hold_(throughput.probe_interval_ms) {}
 
-DispatchResult Dispatcher::Dispatch(const Message& message) {
+DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& lease_owner, bool from_queue) {
     DispatchResult result;
+    // The recipient may have written STOP since the message was queued: suppress it, send nothing.
+    if (store_.IsOptedOut(message.phone)) {
+        store_.MarkSuppressed(message.id, clock_.NowMs());
+        result.suppressed = true;
+        result.after = AfterAttempt::kFailed;  // final, not sent (the processor has no tally for it yet)
+        spdlog::info("message {} suppressed before sending: the recipient opted out", message.id);
+        return result;
+    }
     result.attempt.message_id = message.id;
     result.attempt.number = message.attempts + 1;
     result.attempt.started_at = clock_.NowMs();
@@ -42,19 +58,39 @@ DispatchResult Dispatcher::Dispatch(const Message& message) {
         result.outcome.kind = SendOutcome::Kind::kPermanent;
         result.outcome.error = "stored phone number is not valid E.164";
     } else {
+        if (auto due_at = Admit(message, from_queue, result.attempt.started_at)) {
+            return Defer(message, lease_owner, *due_at, std::move(result));
+        }
         OutboundMessage outbound{message.id, phone->country_code, phone->national_number,
                                  message.provider_template_name, message.language, message.parameters};
         const auto started = std::chrono::steady_clock::now();
         result.outcome = provider_.Send(outbound);
         result.attempt.latency_ms = static_cast<int>(
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+        Observe(result.outcome, result.attempt.started_at, clock_.NowMs());
+        if (result.outcome.kind != SendOutcome::Kind::kAccepted) {
+            std::lock_guard lock(mutex_);
+            gaps_.Release(message.phone, result.attempt.started_at);  // the phone got nothing
+        }
     }
 
     result.attempt.outcome = ToAttemptOutcome(result.outcome.kind);
     result.attempt.http_status = result.outcome.http_status;
     result.attempt.error = result.outcome.error;
     result.attempt.provider_message_id = result.outcome.provider_message_id;
-    result.after = DecideAfterAttempt(result.attempt.outcome, result.attempt.number, policy_);
+    result.attempt.stops_all_sending = result.outcome.stops_all_sending;
+    if (result.outcome.stops_all_sending) {
+        // The account's fault, not the message's: retried when sending resumes, never failed for it.
+        result.after = AfterAttempt::kRetry;
+    } else {
+        result.after = DecideAfterAttempt(result.attempt.outcome, result.attempt.number, policy_);
+        if (result.after == AfterAttempt::kFailed && result.attempt.outcome == AttemptOutcome::kRetryable &&
+            message.attempts > 0) {
+            // Out of attempts by number; those refused while sending was held do not count.
+            const int counted = CountedAttempts(store_.ListAttempts(message.id)) + 1;
+            result.after = DecideAfterAttempt(result.attempt.outcome, counted, policy_);
+        }
+    }
 
     AttemptResult record;
     record.attempt = result.attempt;
@@ -64,8 +100,13 @@ DispatchResult Dispatcher::Dispatch(const Message& message) {
         case AfterAttempt::kFailed: record.next = AttemptResult::Next::kFailed; break;
         case AfterAttempt::kRetry:
             record.next = AttemptResult::Next::kRetry;
+            // While held, the processor claims nothing but the probe: due at once, the message goes
+            // out as soon as sending resumes.
             result.next_attempt_at =
-                record.now + NextRetryDelayMs(result.attempt.number, policy_, result.outcome.retry_after, Uniform01());
+                result.outcome.stops_all_sending
+                    ? record.now
+                    : record.now +
+                          NextRetryDelayMs(result.attempt.number, policy_, result.outcome.retry_after, Uniform01());
             record.next_attempt_at = result.next_attempt_at;
             break;
     }
@@ -86,6 +127,99 @@ DispatchResult Dispatcher::Dispatch(const Message& message) {
             break;
     }
     return result;
+}
+
+std::optional<TimeMs> Dispatcher::Admit(const Message& message, bool from_queue, TimeMs now) {
+    // Read per send so that a PUT /settings applies at once; the gap is in whole seconds.
+    const TimeMs gap_ms = static_cast<TimeMs>(store_.GetSettings().recipient_min_gap_seconds) * 1000;
+    {
+        std::lock_guard lock(mutex_);
+        if (hold_.Admit(now, from_queue) == SendingHold::Admission::kHeld) {
+            return now;  // due at once; the processor claims nothing but probes until the hold lifts
+        }
+        if (auto gap_ends = gaps_.Reserve(message.phone, now, gap_ms)) return *gap_ends;
+    }
+    if (auto token_at = limiter_.Acquire(throughput_.max_token_wait_ms)) {
+        std::lock_guard lock(mutex_);
+        gaps_.Release(message.phone, now);
+        return *token_at;
+    }
+    return std::nullopt;
+}
+
+DispatchResult Dispatcher::Defer(const Message& message, const std::string& lease_owner, TimeMs due_at,
+                                 DispatchResult result) {
+    // Not an attempt and not a failure: the entry goes back to the queue, due when it may go.
+    store_.ReleaseLeases(lease_owner, {message.id}, due_at);
+    result.deferred = true;
+    result.after = AfterAttempt::kRetry;
+    result.next_attempt_at = due_at;
+    spdlog::debug("message {} deferred for {} ms (rate limit, Retry-After, recipient gap or sending held)",
+                  message.id, due_at - clock_.NowMs());
+    return result;
+}
+
+void Dispatcher::Observe(const SendOutcome& outcome, TimeMs admitted_at, TimeMs now) {
+    if (outcome.kind == SendOutcome::Kind::kRetryable && outcome.retry_after && !outcome.stops_all_sending) {
+        // The provider asked the whole sender to slow down, not just this message.
+        const TimeMs until = now + outcome.retry_after->count() * 1000;
+        if (until > limiter_.HeldUntil()) {
+            spdlog::warn("provider asked to slow down (HTTP {}): no provider call for {} s", outcome.http_status,
+                         outcome.retry_after->count());
+        }
+        limiter_.HoldUntil(until);
+    }
+    std::lock_guard lock(mutex_);
+    if (outcome.stops_all_sending) {
+        if (hold_.OnStopAll(outcome.error, now)) {
+            spdlog::error("sending held: the provider refuses every message ({}); messages stay queued, one is "
+                          "tried every {} ms, and PUT /settings lifts the hold",
+                          outcome.error, throughput_.probe_interval_ms);
+        }
+        return;
+    }
+    // An answer about the message itself (accepted, or refused for its own content) shows the
+    // account works; a timeout or a 5xx shows nothing either way.
+    const bool account_works = outcome.kind == SendOutcome::Kind::kAccepted ||
+                               (outcome.kind == SendOutcome::Kind::kPermanent && outcome.http_status != 0);
+    if (account_works && hold_.OnHealthy(admitted_at)) {
+        spdlog::info("sending resumes: the provider answered a probe normally");
+    }
+}
+
+SendGate Dispatcher::Gate(TimeMs now) const {
+    SendGate gate;
+    const TimeMs throttled_until = limiter_.HeldUntil();
+    std::lock_guard lock(mutex_);
+    switch (hold_.Peek(now)) {
+        case SendingHold::Admission::kSend: break;
+        case SendingHold::Admission::kProbe: gate.kind = SendGate::Kind::kProbe; break;
+        case SendingHold::Admission::kHeld:
+            gate.kind = SendGate::Kind::kClosed;
+            gate.reopens_at = hold_.next_probe_at().value_or(now);
+            break;
+    }
+    if (throttled_until > now) {
+        gate.kind = SendGate::Kind::kClosed;
+        gate.reopens_at = std::max(gate.reopens_at, throttled_until);
+    }
+    return gate;
+}
+
+SendingStatus Dispatcher::Status() const {
+    SendingStatus status;
+    const TimeMs now = clock_.NowMs();
+    const TimeMs throttled_until = limiter_.HeldUntil();
+    if (throttled_until > now) status.throttled_until = throttled_until;
+    std::lock_guard lock(mutex_);
+    status.fault = hold_.fault();
+    status.next_probe_at = hold_.next_probe_at();
+    return status;
+}
+
+void Dispatcher::ClearHold(const std::string& by) {
+    std::lock_guard lock(mutex_);
+    if (hold_.Clear()) spdlog::warn("sending resumes: the hold on the provider fault was lifted by {}", by);
 }
 
 }  // namespace notify

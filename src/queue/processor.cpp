@@ -17,7 +17,15 @@ Lease QueueProcessor::NewLease() const { return Lease{options_.owner, clock_.Now
 
 void QueueProcessor::MarkRun() { last_run_at_.store(clock_.NowMs()); }
 
+bool QueueProcessor::LeaseHasRoom(const Lease& lease) const {
+    return clock_.NowMs() + options_.send_budget_ms < lease.expires_at;
+}
+
 void QueueProcessor::Tally(const DispatchResult& result, PassResult& pass) {
+    if (result.deferred) {  // no attempt: rescheduled by the dispatcher's pacing
+        ++pass.deferred;
+        return;
+    }
     ++pass.processed;
     switch (result.after) {
         case AfterAttempt::kSent: ++pass.sent; break;
@@ -35,8 +43,16 @@ PassResult QueueProcessor::RunOnce(bool force) {
         return pass;
     }
     const int parallelism = std::max(1, options_.concurrency);
-    while (pass.processed < options_.max_per_pass) {
-        const int limit = std::min(options_.batch, options_.max_per_pass - pass.processed);
+    while (pass.processed + pass.deferred < options_.max_per_pass) {
+        // Sending held or throttled: claim nothing, or only the one probe.
+        const SendGate gate = dispatcher_.Gate(clock_.NowMs());
+        if (gate.kind == SendGate::Kind::kClosed) {
+            pass.held = true;
+            break;
+        }
+        const int limit = gate.kind == SendGate::Kind::kProbe
+                              ? 1
+                              : std::min(options_.batch, options_.max_per_pass - pass.processed - pass.deferred);
         const Lease lease = NewLease();
         std::vector<Message> claimed = store_.ClaimDue(clock_.NowMs(), limit, lease, force);
         if (claimed.empty()) break;
@@ -47,10 +63,16 @@ PassResult QueueProcessor::RunOnce(bool force) {
         std::atomic<std::size_t> next{0};
         std::mutex tally_mutex;
         std::exception_ptr failure;
+        std::vector<std::string> unsent;
         auto work = [&] {
             try {
                 for (std::size_t i = next.fetch_add(1); i < claimed.size(); i = next.fetch_add(1)) {
-                    const DispatchResult result = dispatcher_.Dispatch(claimed[i]);
+                    if (!LeaseHasRoom(lease)) {
+                        std::lock_guard lock(tally_mutex);
+                        unsent.push_back(claimed[i].id);
+                        continue;
+                    }
+                    const DispatchResult result = dispatcher_.Dispatch(claimed[i], lease.owner, true);
                     std::lock_guard lock(tally_mutex);
                     Tally(result, pass);
                 }
@@ -66,8 +88,9 @@ PassResult QueueProcessor::RunOnce(bool force) {
         work();
         for (auto& h : helpers) h.join();
         if (failure) std::rethrow_exception(failure);
-        // A forced pass must not loop on the retries it has just scheduled.
-        if (force) break;
+        if (!unsent.empty()) store_.ReleaseLeases(lease.owner, unsent, clock_.NowMs());
+        // A forced pass must not loop on the retries it has just scheduled; a probe goes alone.
+        if (force || gate.kind == SendGate::Kind::kProbe) break;
     }
     pass.remaining = store_.QueueDepth();
     MarkRun();
@@ -128,12 +151,21 @@ void QueueProcessor::WorkerLoop(int index) {
         TimeMs sleep_ms = options_.idle_poll_ms;
         try {
             MarkRun();
-            if (!store_.GetSettings().paused) {
+            const SendGate gate = dispatcher_.Gate(clock_.NowMs());
+            if (gate.kind == SendGate::Kind::kClosed) {
+                // Held or throttled: claim nothing until the next probe or the end of the Retry-After.
+                sleep_ms = std::clamp<TimeMs>(gate.reopens_at - clock_.NowMs(), 1, sleep_ms);
+            } else if (!store_.GetSettings().paused) {
                 const TimeMs now = clock_.NowMs();
+                const Lease lease{owner, now + options_.lease_ms};
                 std::vector<Message> claimed =
-                    store_.ClaimDue(now, claim_size, Lease{owner, now + options_.lease_ms}, false);
+                    store_.ClaimDue(now, gate.kind == SendGate::Kind::kProbe ? 1 : claim_size, lease, false);
                 std::size_t sent = 0;
-                for (; sent < claimed.size() && !stopping_.load(); ++sent) dispatcher_.Dispatch(claimed[sent]);
+                // Entries still waiting when the lease nears its end are handed back rather than sent
+                // late: once the lease expires another worker may take them, and both would send.
+                for (; sent < claimed.size() && !stopping_.load() && LeaseHasRoom(lease); ++sent) {
+                    dispatcher_.Dispatch(claimed[sent], owner, true);
+                }
                 if (sent < claimed.size()) {
                     std::vector<std::string> unsent;
                     for (std::size_t i = sent; i < claimed.size(); ++i) unsent.push_back(claimed[i].id);

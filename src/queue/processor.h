@@ -20,6 +20,7 @@ struct ProcessorOptions {
     int concurrency = 4;          // messages in flight at once
     int batch = 64;               // entries claimed per store round trip (split among workers)
     TimeMs lease_ms = 30000;      // a claim outlives a provider call; a dead process's claims expire
+    TimeMs send_budget_ms = 10000;  // the longest one send may take (the provider timeout)
     TimeMs idle_poll_ms = 1000;   // longest sleep when nothing is due and nobody wakes us
     int max_per_pass = 1000;      // RunOnce stops after this many, so the endpoint answers in time
     std::string owner = "notifyd";  // lease owner prefix; unique per process
@@ -32,6 +33,8 @@ struct PassResult {
     int retry_scheduled = 0;
     std::int64_t remaining = 0;
     bool paused = false;
+    int deferred = 0;   // rescheduled without an attempt (rate limit, Retry-After, recipient gap, hold)
+    bool held = false;  // stopped early: sending is held after a provider fault, or throttled
 };
 
 struct ProcessorStatus {
@@ -65,6 +68,8 @@ private:
     void WorkerLoop(int index);
     void Tally(const DispatchResult& result, PassResult& pass);
     void MarkRun();
+    // Whether one more send can finish before the lease ends.
+    bool LeaseHasRoom(const Lease& lease) const;
 
     Store& store_;
     Dispatcher& dispatcher_;

@@ -38,6 +38,40 @@ struct AttemptResult {
     TimeMs now = 0;
 };
 
+// A MyOperator webhook event as the store records it: de-duplicated on event_id.
+struct WebhookEventRecord {
+    std::string event_id;
+    std::string event_type;
+    TimeMs received_at = 0;
+    std::optional<TimeMs> occurred_at;  // the event's own time, when it gave one
+};
+
+// A status report to apply to the message the provider knows as provider_message_id.
+struct StatusReport {
+    std::string provider_message_id;
+    MessageStatus status = MessageStatus::kSent;  // sent, delivered, read or failed
+    TimeMs at = 0;                                // lands on the message's timestamp for it
+    std::string reason;                           // failure text, for failed
+};
+
+// An inbound STOP / START: the customer's number and what they asked for.
+struct OptOutChange {
+    std::string phone;  // E.164
+    bool opted_out = true;
+};
+
+enum class WebhookOutcome {
+    kApplied,         // recorded (and, for a status report, applied to its message)
+    kDuplicate,       // event_id seen before: nothing changed
+    kUnknownMessage,  // recorded, but no message has that provider id
+};
+
+struct StatusReportResult {
+    WebhookOutcome outcome = WebhookOutcome::kApplied;
+    std::optional<Message> message;  // the message afterwards, when found
+    StatusEvent event;               // what was recorded about it, when found
+};
+
 // The one I/O seam to persistence. Implementations: SqliteStore (embedded default).
 // Every method is safe to call from several threads. Failures to reach or use the database
 // throw StoreUnavailable; nothing else is expected to throw.
@@ -88,6 +122,26 @@ public:
     virtual std::vector<Attempt> ListAttempts(std::string_view message_id) = 0;
     virtual HistoryPage History(const HistoryQuery& query) = 0;
     virtual Statistics Stats(const StatsQuery& query) = 0;
+
+    // Webhooks. Each records event_id first (its primary key decides duplicates, so two
+    // deliveries of one event racing each other apply it once) and acts in the same transaction.
+    // ApplyStatusReport moves the message per ApplyProviderStatus (src/notify/status.h) and keeps
+    // the report in its status history.
+    virtual StatusReportResult ApplyStatusReport(const WebhookEventRecord& event, const StatusReport& report) = 0;
+    // An event that changes no message (inbound text, unknown types); with opt_out set, also sets
+    // that phone's opt-out (true: out, false: back in) as of the event's time.
+    virtual WebhookOutcome RecordWebhookEvent(const WebhookEventRecord& event,
+                                              const std::optional<OptOutChange>& opt_out) = 0;
+    virtual std::vector<StatusEvent> ListStatusEvents(std::string_view message_id) = 0;
+
+    // Opt-outs by E.164 number. A change older than the last one recorded for the number is
+    // ignored, so that STOP and START delivered out of order end in the later one. False: ignored.
+    virtual bool SetOptOut(std::string_view phone, bool opted_out, TimeMs at) = 0;
+    virtual bool IsOptedOut(std::string_view phone) = 0;
+
+    // A queued or sending message whose recipient opted out after it was queued: suppressed, its
+    // queue entry removed. False when the message is in no such state.
+    virtual bool MarkSuppressed(std::string_view message_id, TimeMs now) = 0;
 
     virtual std::int64_t QueueDepth() = 0;              // entries waiting, due or not
     virtual std::optional<TimeMs> NextDueAt() = 0;      // earliest next attempt among free entries

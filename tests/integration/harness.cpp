@@ -163,10 +163,11 @@ std::string ReadFile(const std::filesystem::path& path) {
 }
 
 std::optional<std::string> WaitForLogLine(const std::filesystem::path& log_path, const std::string& marker,
-                                          std::chrono::milliseconds timeout) {
+                                          std::chrono::milliseconds timeout, std::size_t from_offset) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        std::istringstream lines(ReadFile(log_path));
+        const std::string text = ReadFile(log_path);
+        std::istringstream lines(text.size() > from_offset ? text.substr(from_offset) : std::string());
         std::string line;
         while (std::getline(lines, line)) {
             const auto pos = line.find(marker);
@@ -263,8 +264,10 @@ std::string Notifyd::CreateToken(const std::string& role, const std::string& nam
 }
 
 void Notifyd::Start() {
+    const std::size_t log_offset = ReadFile(log_path_).size();
     process_.Start({NOTIFYD_BINARY, "serve"}, env_, dir_.path(), log_path_);
-    const auto rest = WaitForLogLine(log_path_, "listening on http://127.0.0.1:", std::chrono::seconds(15));
+    const auto rest =
+        WaitForLogLine(log_path_, "listening on http://127.0.0.1:", std::chrono::seconds(15), log_offset);
     if (!rest) throw std::runtime_error("notifyd did not start: " + Log());
     port_ = std::stoi(*rest);
 }

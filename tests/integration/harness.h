@@ -70,8 +70,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::map<st
 std::string ReadFile(const std::filesystem::path& path);
 
 // Waits until `log_path` holds a line containing `marker`, and returns the rest of that line after it.
+// Only what was written after `from_offset` bytes counts (a restarted process appends to its log).
 std::optional<std::string> WaitForLogLine(const std::filesystem::path& log_path, const std::string& marker,
-                                          std::chrono::milliseconds timeout);
+                                          std::chrono::milliseconds timeout, std::size_t from_offset = 0);
 
 class FakeMyOperator {
 public:
@@ -110,7 +111,7 @@ public:
     CommandResult Run(const std::vector<std::string>& args);  // e.g. {"migrate", "--status"}
     void Migrate();
     std::string CreateToken(const std::string& role, const std::string& name);
-    void Start();                      // migrate must have run; waits until it listens
+    void Start();                      // migrate must have run; waits until it listens; may follow Stop()
     int Stop(int sig = 15);            // returns the exit code
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     std::string api(const std::string& path) const { return base_url() + "/api/notifications" + path; }

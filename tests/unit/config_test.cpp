@@ -504,5 +504,18 @@ TEST(CollectSettings, FeedsParseConfig) {
     EXPECT_EQ(c.host, "0.0.0.0");
 }
 
+TEST(ParseConfig, ProviderRateAndProbeIntervalHaveDefaultsAndBounds) {
+    const Config defaults = ParseConfig({});
+    EXPECT_EQ(defaults.provider_rate_per_second, 80);
+    EXPECT_EQ(defaults.provider_probe_interval_ms, 30000);
+    const Config c = ParseConfig({{"PROVIDER_RATE_PER_SECOND", "0"}, {"PROVIDER_PROBE_INTERVAL_MS", "500"}});
+    EXPECT_EQ(c.provider_rate_per_second, 0);  // unlimited
+    EXPECT_EQ(c.provider_probe_interval_ms, 500);
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROVIDER_RATE_PER_SECOND", "-1"}}), "PROVIDER_RATE_PER_SECOND");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROVIDER_RATE_PER_SECOND", "fast"}}), "PROVIDER_RATE_PER_SECOND");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROVIDER_PROBE_INTERVAL_MS", "0"}}), "PROVIDER_PROBE_INTERVAL_MS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROVIDER_PROBE_INTERVAL_MS", "1.5"}}), "PROVIDER_PROBE_INTERVAL_MS");
+}
+
 }  // namespace
 }  // namespace notify

@@ -36,6 +36,16 @@ public:
     std::vector<Attempt> ListAttempts(std::string_view) override { Unused("ListAttempts"); }
     HistoryPage History(const HistoryQuery&) override { Unused("History"); }
     Statistics Stats(const StatsQuery&) override { Unused("Stats"); }
+    StatusReportResult ApplyStatusReport(const WebhookEventRecord&, const StatusReport&) override {
+        Unused("ApplyStatusReport");
+    }
+    WebhookOutcome RecordWebhookEvent(const WebhookEventRecord&, const std::optional<OptOutChange>&) override {
+        Unused("RecordWebhookEvent");
+    }
+    std::vector<StatusEvent> ListStatusEvents(std::string_view) override { Unused("ListStatusEvents"); }
+    bool SetOptOut(std::string_view, bool, TimeMs) override { Unused("SetOptOut"); }
+    bool IsOptedOut(std::string_view) override { Unused("IsOptedOut"); }
+    bool MarkSuppressed(std::string_view, TimeMs) override { Unused("MarkSuppressed"); }
     std::int64_t QueueDepth() override { Unused("QueueDepth"); }
     std::optional<TimeMs> NextDueAt() override { Unused("NextDueAt"); }
 

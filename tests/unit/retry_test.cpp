@@ -186,3 +186,17 @@ TEST(RetryPolicy, DefaultPolicyMakesTenAttemptsBeforeFailing) {
 
 }  // namespace
 }  // namespace notify
+
+namespace notify {
+namespace {
+
+TEST(CountedAttempts, LeavesOutAttemptsRefusedForAFaultThatStopsAllSending) {
+    std::vector<Attempt> recorded(5);
+    recorded[1].stops_all_sending = true;
+    recorded[3].stops_all_sending = true;
+    EXPECT_EQ(CountedAttempts(recorded), 3);
+    EXPECT_EQ(CountedAttempts({}), 0);
+}
+
+}  // namespace
+}  // namespace notify

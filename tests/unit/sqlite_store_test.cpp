@@ -133,7 +133,8 @@ protected:
 
 TEST_F(SqliteStoreTest, MigrateCreatesTheContractTablesAndTheTenTemplates) {
     for (const char* table : {"notification_templates", "notifications_log", "notifications_queue",
-                              "notification_settings", "message_attempts", "api_tokens", "schema_migrations"}) {
+                              "notification_settings", "message_attempts", "api_tokens", "schema_migrations",
+                              "webhook_events", "message_status_events", "opt_outs"}) {
         EXPECT_EQ(Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", table), 1) << table;
     }
 
@@ -766,6 +767,184 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeConsistentCounts) {
         claimed += store_->ClaimDue(kT0 + 1000, 1000, Lease{"x", kT0 + 9000}, false).size();
     }
     EXPECT_EQ(claimed, static_cast<std::size_t>(kWriters * kPerWriter));  // each entry exactly once
+}
+
+// ---- Webhooks and opt-outs
+
+WebhookEventRecord Event(const std::string& id, TimeMs received_at, const std::string& type = "message.delivered") {
+    return WebhookEventRecord{id, type, received_at, std::nullopt};
+}
+
+StatusReport Report(MessageStatus status, TimeMs at, const std::string& provider_id = "wamid.m1") {
+    return StatusReport{provider_id, status, at, {}};
+}
+
+TEST_F(SqliteStoreTest, StatusReportsMoveTheMessageAndKeepItsHistory) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    Finish("m1", AttemptResult::Next::kSent, kT0 + 10);
+
+    const StatusReportResult delivered =
+        store_->ApplyStatusReport(Event("e1", kT0 + 1000), Report(MessageStatus::kDelivered, kT0 + 900));
+    EXPECT_EQ(delivered.outcome, WebhookOutcome::kApplied);
+    ASSERT_TRUE(delivered.message);
+    EXPECT_EQ(delivered.message->status, MessageStatus::kDelivered);
+    EXPECT_TRUE(delivered.event.applied);
+
+    store_->ApplyStatusReport(Event("e2", kT0 + 2000, "message.read"), Report(MessageStatus::kRead, kT0 + 1900));
+    const Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kRead);
+    EXPECT_EQ(m.sent_at, kT0 + 10);
+    EXPECT_EQ(m.delivered_at, kT0 + 900);
+    EXPECT_EQ(m.read_at, kT0 + 1900);
+    EXPECT_EQ(m.updated_at, kT0 + 2000);
+
+    const std::vector<StatusEvent> events = store_->ListStatusEvents("m1");
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].event_id, "e1");
+    EXPECT_EQ(events[0].status, MessageStatus::kDelivered);
+    EXPECT_EQ(events[0].occurred_at, kT0 + 900);
+    EXPECT_EQ(events[0].received_at, kT0 + 1000);
+    EXPECT_EQ(events[1].status, MessageStatus::kRead);
+    EXPECT_TRUE(store_->ListStatusEvents("unknown").empty());
+
+    const Statistics stats = store_->Stats(StatsQuery{});
+    EXPECT_EQ(stats.all.sent, 1);
+    EXPECT_EQ(stats.all.delivered, 1);
+    EXPECT_EQ(stats.all.read, 1);
+}
+
+TEST_F(SqliteStoreTest, ARepeatedEventIdIsADuplicateAndChangesNothing) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    Finish("m1", AttemptResult::Next::kSent, kT0 + 10);
+    ASSERT_EQ(store_->ApplyStatusReport(Event("e1", kT0 + 100), Report(MessageStatus::kDelivered, kT0 + 90)).outcome,
+              WebhookOutcome::kApplied);
+    // The same event id again, even claiming another status: nothing happens.
+    const StatusReportResult again =
+        store_->ApplyStatusReport(Event("e1", kT0 + 200), Report(MessageStatus::kRead, kT0 + 190));
+    EXPECT_EQ(again.outcome, WebhookOutcome::kDuplicate);
+    EXPECT_FALSE(again.message);
+    EXPECT_EQ(store_->GetMessage("m1")->status, MessageStatus::kDelivered);
+    EXPECT_EQ(store_->ListStatusEvents("m1").size(), 1u);
+    EXPECT_EQ(Scalar("SELECT COUNT(*) FROM webhook_events"), 1);
+    // Event ids are shared by status and other events.
+    EXPECT_EQ(store_->RecordWebhookEvent(Event("e1", kT0 + 300, "message.received"), std::nullopt),
+              WebhookOutcome::kDuplicate);
+}
+
+TEST_F(SqliteStoreTest, RacingDeliveriesOfOneEventApplyItOnce) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    Finish("m1", AttemptResult::Next::kSent, kT0 + 10);
+    constexpr int kThreads = 8;
+    std::atomic<int> applied{0};
+    std::latch start(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            start.arrive_and_wait();
+            const auto result =
+                store_->ApplyStatusReport(Event("same", kT0 + 100), Report(MessageStatus::kDelivered, kT0 + 90));
+            if (result.outcome == WebhookOutcome::kApplied) ++applied;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(applied.load(), 1);
+    EXPECT_EQ(store_->ListStatusEvents("m1").size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, UnknownProviderIdIsRecordedAndReportedAsSuch) {
+    const StatusReportResult result =
+        store_->ApplyStatusReport(Event("e1", kT0), Report(MessageStatus::kDelivered, kT0, "nobody"));
+    EXPECT_EQ(result.outcome, WebhookOutcome::kUnknownMessage);
+    EXPECT_FALSE(result.message);
+    EXPECT_EQ(Scalar("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'unknown_message'"), 1);
+    EXPECT_EQ(store_->ApplyStatusReport(Event("e1", kT0), Report(MessageStatus::kDelivered, kT0, "nobody")).outcome,
+              WebhookOutcome::kDuplicate);
+}
+
+TEST_F(SqliteStoreTest, LateAndFailedReportsFollowTheStatusRules) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    Finish("m1", AttemptResult::Next::kSent, kT0 + 10);
+    store_->ApplyStatusReport(Event("r", kT0 + 300), Report(MessageStatus::kRead, kT0 + 200));
+    const StatusReportResult late =
+        store_->ApplyStatusReport(Event("d", kT0 + 400), Report(MessageStatus::kDelivered, kT0 + 100));
+    EXPECT_EQ(late.message->status, MessageStatus::kRead);
+    StatusReport failure = Report(MessageStatus::kFailed, kT0 + 500);
+    failure.reason = "131026: undeliverable";
+    const StatusReportResult failed = store_->ApplyStatusReport(Event("f", kT0 + 500), failure);
+    EXPECT_EQ(failed.outcome, WebhookOutcome::kApplied);
+    EXPECT_FALSE(failed.event.applied);
+
+    const Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kRead);
+    EXPECT_EQ(m.delivered_at, kT0 + 100);
+    EXPECT_EQ(m.read_at, kT0 + 200);
+    EXPECT_FALSE(m.failed_at);
+    EXPECT_EQ(m.last_error, "");
+    const std::vector<StatusEvent> events = store_->ListStatusEvents("m1");
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_TRUE(events[1].applied);  // it filled delivered_at
+    EXPECT_FALSE(events[2].applied);
+    EXPECT_NE(events[2].note.find("131026"), std::string::npos) << events[2].note;
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.failed, 0);
+
+    // A failure of a message only sent fails it, with the reason, and the statistics follow.
+    Enqueue(MakeMessage("m2", kT0 + 1), kT0 + 1);
+    Finish("m2", AttemptResult::Next::kSent, kT0 + 20);
+    StatusReport second = Report(MessageStatus::kFailed, kT0 + 600, "wamid.m2");
+    second.reason = "CHAT_4001: insufficient wallet balance";
+    store_->ApplyStatusReport(Event("f2", kT0 + 600), second);
+    const Message m2 = *store_->GetMessage("m2");
+    EXPECT_EQ(m2.status, MessageStatus::kFailed);
+    EXPECT_EQ(m2.failed_at, kT0 + 600);
+    EXPECT_EQ(m2.last_error, "CHAT_4001: insufficient wallet balance");
+    const Statistics stats = store_->Stats(StatsQuery{});
+    EXPECT_EQ(stats.all.failed, 1);
+    EXPECT_EQ(stats.all.sent, 1);
+    EXPECT_EQ(stats.all.delivered, 1);
+}
+
+TEST_F(SqliteStoreTest, OptOutsFollowTheLatestChange) {
+    EXPECT_FALSE(store_->IsOptedOut(kPhone1));
+    EXPECT_TRUE(store_->SetOptOut(kPhone1, true, kT0 + 100));
+    EXPECT_TRUE(store_->IsOptedOut(kPhone1));
+    EXPECT_FALSE(store_->IsOptedOut(kPhone2));
+    // An older START (delivered late) does not undo the newer STOP.
+    EXPECT_FALSE(store_->SetOptOut(kPhone1, false, kT0 + 50));
+    EXPECT_TRUE(store_->IsOptedOut(kPhone1));
+    EXPECT_TRUE(store_->SetOptOut(kPhone1, false, kT0 + 200));
+    EXPECT_FALSE(store_->IsOptedOut(kPhone1));
+    EXPECT_EQ(Scalar("SELECT opted_out_at FROM opt_outs WHERE phone = ?1", kPhone1), kT0 + 100);
+}
+
+TEST_F(SqliteStoreTest, AnInboundEventAndItsOptOutAreOneDeDuplicatedWrite) {
+    WebhookEventRecord stop = Event("in-1", kT0 + 100, "message.received");
+    stop.occurred_at = kT0 + 90;
+    EXPECT_EQ(store_->RecordWebhookEvent(stop, OptOutChange{kPhone1, true}), WebhookOutcome::kApplied);
+    EXPECT_TRUE(store_->IsOptedOut(kPhone1));
+    EXPECT_TRUE(store_->SetOptOut(kPhone1, false, kT0 + 95));
+    // The STOP delivered again must not opt the customer out a second time.
+    EXPECT_EQ(store_->RecordWebhookEvent(stop, OptOutChange{kPhone1, true}), WebhookOutcome::kDuplicate);
+    EXPECT_FALSE(store_->IsOptedOut(kPhone1));
+    EXPECT_EQ(store_->RecordWebhookEvent(Event("other", kT0, "conversation.closed"), std::nullopt),
+              WebhookOutcome::kApplied);
+}
+
+TEST_F(SqliteStoreTest, MarkSuppressedTakesAQueuedMessageOutOfTheQueue) {
+    Enqueue(MakeMessage("m1", kT0), kT0);
+    ASSERT_EQ(store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
+    EXPECT_TRUE(store_->MarkSuppressed("m1", kT0 + 5));
+    const Message m = *store_->GetMessage("m1");
+    EXPECT_EQ(m.status, MessageStatus::kSuppressed);
+    EXPECT_EQ(m.updated_at, kT0 + 5);
+    EXPECT_FALSE(m.last_error.empty());
+    EXPECT_EQ(store_->QueueDepth(), 0);
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.suppressed, 1);
+    // Not again, and never a message already sent.
+    EXPECT_FALSE(store_->MarkSuppressed("m1", kT0 + 6));
+    Enqueue(MakeMessage("m2", kT0), kT0);
+    Finish("m2", AttemptResult::Next::kSent, kT0 + 10);
+    EXPECT_FALSE(store_->MarkSuppressed("m2", kT0 + 11));
+    EXPECT_EQ(store_->GetMessage("m2")->status, MessageStatus::kSent);
 }
 
 TEST(SqliteStoreOpen, UnusableLocationsThrowStoreUnavailable) {

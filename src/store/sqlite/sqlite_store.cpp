@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "common/errors.h"
+#include "notify/status.h"
 #include "store/migrations.h"
 
 namespace notify {
@@ -118,7 +119,7 @@ constexpr const char* kMarkSending =
 
 constexpr const char* kInsertAttempt =
     "INSERT INTO message_attempts (message_id, number, started_at, latency_ms, outcome, http_status, error,"
-    " provider_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    " provider_message_id, stops_all_sending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 // A status never moves backwards: a delivery webhook may have landed before the send was recorded.
 constexpr const char* kApplyAttempt =
     "UPDATE notifications_log SET"
@@ -131,8 +132,8 @@ constexpr const char* kApplyAttempt =
     " updated_at = ?6"
     " WHERE id = ?1";
 constexpr const char* kSelectAttempts =
-    "SELECT message_id, number, started_at, latency_ms, outcome, http_status, error, provider_message_id"
-    " FROM message_attempts WHERE message_id = ?1 ORDER BY number, id";
+    "SELECT message_id, number, started_at, latency_ms, outcome, http_status, error, provider_message_id,"
+    " stops_all_sending FROM message_attempts WHERE message_id = ?1 ORDER BY number, id";
 
 constexpr const char* kReleaseLease =
     "UPDATE notifications_queue SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?3"
@@ -154,6 +155,35 @@ constexpr const char* kStats =
     " SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN status = 'skipped_rollout' THEN 1 ELSE 0 END)"
     " FROM notifications_log WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type";
+
+// The primary key decides duplicates: a repeated event_id inserts nothing (sqlite3_changes 0).
+constexpr const char* kInsertWebhookEvent =
+    "INSERT INTO webhook_events (event_id, event_type, received_at, occurred_at, provider_message_id, outcome)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING";
+// The columns ApplyStatusReport writes: the message as ApplyProviderStatus left it.
+constexpr const char* kApplyStatusReport =
+    "UPDATE notifications_log SET status = ?2, sent_at = ?3, delivered_at = ?4, read_at = ?5, failed_at = ?6,"
+    " last_error = ?7, updated_at = ?8 WHERE id = ?1";
+constexpr const char* kInsertStatusEvent =
+    "INSERT INTO message_status_events (message_id, event_id, status, occurred_at, received_at, applied, note)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kSelectStatusEvents =
+    "SELECT message_id, event_id, status, occurred_at, received_at, applied, note"
+    " FROM message_status_events WHERE message_id = ?1 ORDER BY id";
+
+// Only a change at least as recent as the one in force replaces it (STOP and START out of order).
+constexpr const char* kUpsertOptOut =
+    "INSERT INTO opt_outs (phone, opted_out, opted_out_at, updated_at)"
+    " VALUES (?1, ?2, CASE WHEN ?2 = 1 THEN ?3 END, ?3)"
+    " ON CONFLICT (phone) DO UPDATE SET opted_out = excluded.opted_out,"
+    " opted_out_at = CASE WHEN excluded.opted_out = 1 THEN excluded.updated_at ELSE opt_outs.opted_out_at END,"
+    " updated_at = excluded.updated_at"
+    " WHERE excluded.updated_at >= opt_outs.updated_at";
+constexpr const char* kSelectOptOut = "SELECT opted_out FROM opt_outs WHERE phone = ?1";
+
+constexpr const char* kMarkSuppressed =
+    "UPDATE notifications_log SET status = 'suppressed', last_error = ?3, updated_at = ?2"
+    " WHERE id = ?1 AND status IN ('queued', 'sending')";
 
 constexpr const char* kQueueDepth = "SELECT COUNT(*) FROM notifications_queue";
 // A leased entry becomes claimable when its lease expires (if it is due by then): that is when the
@@ -446,6 +476,40 @@ std::optional<Message> LoadMessage(SqliteConnection& connection, std::string_vie
     select.BindText(1, id);
     if (!select.Step()) return std::nullopt;
     return ReadMessage(select);
+}
+
+std::optional<Message> LoadMessageByProviderId(SqliteConnection& connection, std::string_view provider_message_id,
+                                               std::string_view operation) {
+    // The oldest, should the provider ever reuse an id.
+    static const std::string kSql = Join(kSelectMessage, " WHERE l.provider_message_id = ?1 ORDER BY l.seq LIMIT 1");
+    Statement select(connection, kSql, operation);
+    select.BindText(1, provider_message_id);
+    if (!select.Step()) return std::nullopt;
+    return ReadMessage(select);
+}
+
+// Records the event; false when its event_id was recorded before (nothing written then).
+bool InsertWebhookEvent(SqliteConnection& connection, const WebhookEventRecord& event,
+                        std::string_view provider_message_id, std::string_view outcome, std::string_view operation) {
+    Statement insert(connection, kInsertWebhookEvent, operation);
+    insert.BindText(1, event.event_id);
+    insert.BindText(2, event.event_type);
+    insert.BindInt(3, event.received_at);
+    insert.BindOptInt(4, event.occurred_at);
+    insert.BindTextOrNull(5, provider_message_id);
+    insert.BindText(6, outcome);
+    insert.Run();
+    return sqlite3_changes(connection.db()) > 0;
+}
+
+bool UpsertOptOut(SqliteConnection& connection, std::string_view phone, bool opted_out, TimeMs at,
+                  std::string_view operation) {
+    Statement upsert(connection, kUpsertOptOut, operation);
+    upsert.BindText(1, phone);
+    upsert.BindInt(2, opted_out ? 1 : 0);
+    upsert.BindInt(3, at);
+    upsert.Run();
+    return sqlite3_changes(connection.db()) > 0;
 }
 
 std::optional<Message> LoadMessageByKey(SqliteConnection& connection, std::string_view key,
@@ -805,6 +869,7 @@ void SqliteStore::CompleteAttempt(const AttemptResult& result) {
             insert.BindInt(6, attempt.http_status);
             insert.BindText(7, attempt.error);
             insert.BindText(8, attempt.provider_message_id);
+            insert.BindInt(9, attempt.stops_all_sending ? 1 : 0);
             insert.Run();
         }
         if (result.next == AttemptResult::Next::kRetry) {
@@ -907,6 +972,7 @@ std::vector<Attempt> SqliteStore::ListAttempts(std::string_view message_id) {
             attempt.http_status = static_cast<int>(select.Int(5));
             attempt.error = select.Text(6);
             attempt.provider_message_id = select.Text(7);
+            attempt.stops_all_sending = select.Int(8) != 0;
             attempts.push_back(std::move(attempt));
         }
         return attempts;
@@ -988,6 +1054,131 @@ Statistics SqliteStore::Stats(const StatsQuery& query) {
             stats.by_type.emplace(select.Text(0), counts);
         }
         return stats;
+    });
+}
+
+// ---- Webhooks and opt-outs
+
+StatusReportResult SqliteStore::ApplyStatusReport(const WebhookEventRecord& event, const StatusReport& report) {
+    constexpr const char* kOperation = "apply status report";
+    return Write(kOperation, [&](SqliteConnection& c) {
+        StatusReportResult result;
+        std::optional<Message> message = LoadMessageByProviderId(c, report.provider_message_id, kOperation);
+        if (!InsertWebhookEvent(c, event, report.provider_message_id, message ? "applied" : "unknown_message",
+                                kOperation)) {
+            result.outcome = WebhookOutcome::kDuplicate;
+            return result;
+        }
+        if (!message) {
+            result.outcome = WebhookOutcome::kUnknownMessage;
+            return result;
+        }
+        const StatusTransition transition = ApplyProviderStatus(*message, report.status, report.at, report.reason);
+        Message updated = WithTransition(*message, transition, event.received_at);
+        if (transition.ChangesMessage()) {
+            Statement apply(c, kApplyStatusReport, kOperation);
+            apply.BindText(1, updated.id);
+            apply.BindText(2, ToString(updated.status));
+            apply.BindOptInt(3, updated.sent_at);
+            apply.BindOptInt(4, updated.delivered_at);
+            apply.BindOptInt(5, updated.read_at);
+            apply.BindOptInt(6, updated.failed_at);
+            apply.BindText(7, updated.last_error);
+            apply.BindInt(8, updated.updated_at);
+            apply.Run();
+        }
+        StatusEvent recorded;
+        recorded.message_id = updated.id;
+        recorded.event_id = event.event_id;
+        recorded.status = report.status;
+        recorded.occurred_at = report.at;
+        recorded.received_at = event.received_at;
+        recorded.applied = transition.ChangesMessage();
+        recorded.note = transition.note;
+        if (recorded.note.empty() && transition.last_error) recorded.note = *transition.last_error;
+        {
+            Statement insert(c, kInsertStatusEvent, kOperation);
+            insert.BindText(1, recorded.message_id);
+            insert.BindText(2, recorded.event_id);
+            insert.BindText(3, ToString(recorded.status));
+            insert.BindInt(4, recorded.occurred_at);
+            insert.BindInt(5, recorded.received_at);
+            insert.BindInt(6, recorded.applied ? 1 : 0);
+            insert.BindText(7, recorded.note);
+            insert.Run();
+        }
+        result.outcome = WebhookOutcome::kApplied;
+        result.message = std::move(updated);
+        result.event = std::move(recorded);
+        return result;
+    });
+}
+
+WebhookOutcome SqliteStore::RecordWebhookEvent(const WebhookEventRecord& event,
+                                               const std::optional<OptOutChange>& opt_out) {
+    constexpr const char* kOperation = "record webhook event";
+    return Write(kOperation, [&](SqliteConnection& c) {
+        if (!InsertWebhookEvent(c, event, {}, "applied", kOperation)) return WebhookOutcome::kDuplicate;
+        if (opt_out) {
+            UpsertOptOut(c, opt_out->phone, opt_out->opted_out, event.occurred_at.value_or(event.received_at),
+                         kOperation);
+        }
+        return WebhookOutcome::kApplied;
+    });
+}
+
+std::vector<StatusEvent> SqliteStore::ListStatusEvents(std::string_view message_id) {
+    constexpr const char* kOperation = "list status events";
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kSelectStatusEvents, kOperation);
+        select.BindText(1, message_id);
+        std::vector<StatusEvent> events;
+        while (select.Step()) {
+            StatusEvent event;
+            event.message_id = select.Text(0);
+            event.event_id = select.Text(1);
+            const std::string status = select.Text(2);
+            const auto parsed = ParseMessageStatus(status);
+            if (!parsed) ThrowUnavailable(kOperation, "unknown status '" + status + "'");
+            event.status = *parsed;
+            event.occurred_at = select.Int(3);
+            event.received_at = select.Int(4);
+            event.applied = select.Int(5) != 0;
+            event.note = select.Text(6);
+            events.push_back(std::move(event));
+        }
+        return events;
+    });
+}
+
+bool SqliteStore::SetOptOut(std::string_view phone, bool opted_out, TimeMs at) {
+    constexpr const char* kOperation = "set opt-out";
+    return Write(kOperation, [&](SqliteConnection& c) { return UpsertOptOut(c, phone, opted_out, at, kOperation); });
+}
+
+bool SqliteStore::IsOptedOut(std::string_view phone) {
+    return Read([&](SqliteConnection& c) {
+        Statement select(c, kSelectOptOut, "read opt-out");
+        select.BindText(1, phone);
+        return select.Step() && select.Int(0) != 0;
+    });
+}
+
+bool SqliteStore::MarkSuppressed(std::string_view message_id, TimeMs now) {
+    constexpr const char* kOperation = "suppress message";
+    return Write(kOperation, [&](SqliteConnection& c) {
+        {
+            Statement mark(c, kMarkSuppressed, kOperation);
+            mark.BindText(1, message_id);
+            mark.BindInt(2, now);
+            mark.BindText(3, "recipient opted out after the message was queued");
+            mark.Run();
+        }
+        if (sqlite3_changes(c.db()) == 0) return false;
+        Statement remove(c, kDeleteQueueEntry, kOperation);
+        remove.BindText(1, message_id);
+        remove.Run();
+        return true;
     });
 }
 

@@ -52,6 +52,14 @@ public:
     HistoryPage History(const HistoryQuery& query) override;
     Statistics Stats(const StatsQuery& query) override;
 
+    StatusReportResult ApplyStatusReport(const WebhookEventRecord& event, const StatusReport& report) override;
+    WebhookOutcome RecordWebhookEvent(const WebhookEventRecord& event,
+                                      const std::optional<OptOutChange>& opt_out) override;
+    std::vector<StatusEvent> ListStatusEvents(std::string_view message_id) override;
+    bool SetOptOut(std::string_view phone, bool opted_out, TimeMs at) override;
+    bool IsOptedOut(std::string_view phone) override;
+    bool MarkSuppressed(std::string_view message_id, TimeMs now) override;
+
     std::int64_t QueueDepth() override;
     std::optional<TimeMs> NextDueAt() override;
 

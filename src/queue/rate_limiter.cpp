@@ -1,0 +1,72 @@
+#include "queue/rate_limiter.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace notify {
+
+TokenBucket::TokenBucket(int rate_per_second, TimeMs now)
+    : rate_(std::max(0, rate_per_second)),
+      capacity_(std::max<std::int64_t>(1, rate_) * kUnitsPerToken),
+      units_(capacity_),
+      refilled_at_(now) {}
+
+void TokenBucket::Refill(TimeMs now) {
+    if (now <= refilled_at_) return;  // a clock that steps back gives nothing and takes nothing
+    const std::int64_t elapsed = now - refilled_at_;
+    // Cap before multiplying: after a long idle spell the product could overflow.
+    const std::int64_t gained = std::min(elapsed, capacity_) * rate_;
+    units_ = std::min(capacity_, units_ + gained);
+    refilled_at_ = now;
+}
+
+TimeMs TokenBucket::TryAcquire(TimeMs now) {
+    if (now < held_until_) return held_until_ - now;
+    if (rate_ == 0) return 0;
+    Refill(now);
+    if (units_ >= kUnitsPerToken) {
+        units_ -= kUnitsPerToken;
+        return 0;
+    }
+    const std::int64_t missing = kUnitsPerToken - units_;
+    return (missing + rate_ - 1) / rate_;  // rounded up: at that time the token is whole
+}
+
+void TokenBucket::HoldUntil(TimeMs until) {
+    if (until <= held_until_) return;
+    held_until_ = until;
+    units_ = 0;
+    refilled_at_ = std::max(refilled_at_, until);
+}
+
+RateLimiter::RateLimiter(int rate_per_second, const Clock& clock)
+    : clock_(clock), bucket_(rate_per_second, clock.NowMs()) {}
+
+std::optional<TimeMs> RateLimiter::Acquire(TimeMs max_wait_ms) {
+    for (;;) {
+        TimeMs wait = 0;
+        TimeMs now = 0;
+        {
+            std::lock_guard lock(mutex_);
+            now = clock_.NowMs();
+            wait = bucket_.TryAcquire(now);
+        }
+        if (wait == 0) return std::nullopt;
+        if (wait > max_wait_ms) return now + wait;
+        // Another thread may take the token first; then we wait for the next one.
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    }
+}
+
+void RateLimiter::HoldUntil(TimeMs until) {
+    std::lock_guard lock(mutex_);
+    bucket_.HoldUntil(until);
+}
+
+TimeMs RateLimiter::HeldUntil() const {
+    std::lock_guard lock(mutex_);
+    return bucket_.held_until();
+}
+
+}  // namespace notify

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "common/clock.h"
+
+namespace notify {
+
+// A token bucket for provider calls: `rate_per_second` tokens a second, bursts of up to one
+// second's worth. Pure logic: time comes in as arguments, so tests need no sleeps. Rate 0 is
+// unlimited, except for HoldUntil, which applies whatever the rate.
+class TokenBucket final {
+public:
+    TokenBucket(int rate_per_second, TimeMs now);
+
+    // Takes a token when one is free at `now` and returns 0; otherwise takes nothing and returns
+    // how many milliseconds until one will be.
+    TimeMs TryAcquire(TimeMs now);
+
+    // No token before `until` (a provider's Retry-After). The bucket restarts empty then, so the
+    // sender resumes at the steady rate instead of with a burst.
+    void HoldUntil(TimeMs until);
+    TimeMs held_until() const { return held_until_; }
+
+private:
+    static constexpr std::int64_t kUnitsPerToken = 1000;  // integer arithmetic: rate units accrue each ms
+
+    void Refill(TimeMs now);
+
+    std::int64_t rate_;
+    std::int64_t capacity_;  // in units
+    std::int64_t units_;
+    TimeMs refilled_at_;
+    TimeMs held_until_ = 0;
+};
+
+// TokenBucket for several threads, on a real clock: the dispatcher waits here before each
+// provider call, whether the send comes from the queue processor or from a request.
+class RateLimiter final {
+public:
+    RateLimiter(int rate_per_second, const Clock& clock);
+
+    // Takes a token, sleeping for it when it comes within max_wait_ms, and returns nullopt.
+    // Otherwise takes nothing and returns the time from which to try again (the caller
+    // reschedules rather than hold a thread, or a request, through a long Retry-After).
+    std::optional<TimeMs> Acquire(TimeMs max_wait_ms);
+
+    void HoldUntil(TimeMs until);
+    TimeMs HeldUntil() const;
+
+private:
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    TokenBucket bucket_;
+};
+
+}  // namespace notify

@@ -1,0 +1,241 @@
+// The queue processor driven one pass at a time, with a manual clock, a scripted provider and a
+// real SQLite store in a temporary directory: no sleeps, no network.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include <unistd.h>
+
+#include "notify/ids.h"
+#include "providers/provider.h"
+#include "queue/dispatcher.h"
+#include "queue/processor.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace notify {
+namespace {
+
+constexpr TimeMs kStart = 1'800'000'000'000;
+
+// Answers with the scripted outcomes in order, then accepts; can move the clock during a send.
+class ScriptedProvider final : public Provider {
+public:
+    explicit ScriptedProvider(ManualClock& clock) : clock_(clock) {}
+    std::string Name() const override { return "scripted"; }
+    SendOutcome Send(const OutboundMessage& message) override {
+        std::lock_guard lock(mutex_);
+        sent_ids.push_back(message.id);
+        if (on_send) on_send(message.id);
+        clock_.Advance(send_takes_ms);
+        if (!script.empty()) {
+            SendOutcome next = script.front();
+            script.pop_front();
+            return next;
+        }
+        SendOutcome ok;
+        ok.kind = SendOutcome::Kind::kAccepted;
+        ok.http_status = 200;
+        ok.provider_message_id = "prov-" + message.id;
+        return ok;
+    }
+
+    std::deque<SendOutcome> script;
+    std::vector<std::string> sent_ids;
+    TimeMs send_takes_ms = 0;
+    std::function<void(const std::string&)> on_send;
+
+private:
+    ManualClock& clock_;
+    std::mutex mutex_;
+};
+
+SendOutcome Retryable(int status = 503) {
+    SendOutcome o;
+    o.kind = SendOutcome::Kind::kRetryable;
+    o.http_status = status;
+    o.error = "HTTP " + std::to_string(status);
+    return o;
+}
+
+SendOutcome Permanent() {
+    SendOutcome o;
+    o.kind = SendOutcome::Kind::kPermanent;
+    o.http_status = 400;
+    o.error = "HTTP 400: template not approved";
+    return o;
+}
+
+class ProcessorTest : public ::testing::Test {
+protected:
+    ProcessorTest() {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("notifyd-processor-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart));
+        store_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
+        store_->Migrate();
+        ThroughputOptions unlimited;
+        unlimited.rate_per_second = 0;
+        dispatcher_ = std::make_unique<Dispatcher>(*store_, provider_, clock_, policy_, unlimited);
+        ProcessorOptions options;
+        options.concurrency = 2;
+        options.batch = 8;
+        options.lease_ms = 3000;
+        options.send_budget_ms = 1000;
+        options.owner = "test";
+        processor_ = std::make_unique<QueueProcessor>(*store_, *dispatcher_, clock_, options);
+    }
+    ~ProcessorTest() override {
+        processor_.reset();
+        dispatcher_.reset();
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    std::string Enqueue(const std::string& phone = "+919876543210") {
+        Message m;
+        m.id = NewMessageId(clock_.NowMs());
+        m.phone = phone;
+        m.message_type = "welcome";
+        m.provider_template_name = "welcome";
+        m.language = "en";
+        m.parameters = {"Asha"};
+        m.context_json = R"({"customer_name":"Asha"})";
+        m.created_at = m.updated_at = clock_.NowMs();
+        store_->Enqueue(m, clock_.NowMs(), std::nullopt);
+        return m.id;
+    }
+    Message Get(const std::string& id) { return *store_->GetMessage(id); }
+
+    std::filesystem::path dir_;
+    ManualClock clock_{kStart};
+    ScriptedProvider provider_{clock_};
+    RetryPolicy policy_{3, 1000, 8000};
+    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<QueueProcessor> processor_;
+};
+
+TEST_F(ProcessorTest, OnePassSendsEverythingDue) {
+    const auto a = Enqueue("+919876543210");
+    const auto b = Enqueue("+919876543211");
+    const PassResult pass = processor_->RunOnce(false);
+    EXPECT_EQ(pass.processed, 2);
+    EXPECT_EQ(pass.sent, 2);
+    EXPECT_EQ(pass.remaining, 0);
+    EXPECT_EQ(Get(a).status, MessageStatus::kSent);
+    EXPECT_EQ(Get(b).provider_message_id, "prov-" + b);
+    EXPECT_EQ(store_->ListAttempts(a).size(), 1u);
+}
+
+TEST_F(ProcessorTest, RetryableFailureWaitsForItsBackoffUnlessForced) {
+    provider_.script = {Retryable()};
+    const auto id = Enqueue();
+    const PassResult first = processor_->RunOnce(false);
+    EXPECT_EQ(first.retry_scheduled, 1);
+    EXPECT_EQ(first.remaining, 1);
+    const Message waiting = Get(id);
+    EXPECT_EQ(waiting.status, MessageStatus::kQueued);
+    EXPECT_EQ(waiting.attempts, 1);
+    EXPECT_EQ(waiting.last_error, "HTTP 503");
+    ASSERT_TRUE(waiting.next_attempt_at.has_value());
+    // Full jitter: the first retry is somewhere in [now, now + base].
+    EXPECT_GE(*waiting.next_attempt_at, clock_.NowMs());
+    EXPECT_LE(*waiting.next_attempt_at, clock_.NowMs() + policy_.base_delay_ms);
+
+    clock_.Set(*waiting.next_attempt_at - 1);
+    if (*waiting.next_attempt_at > kStart) {
+        EXPECT_EQ(processor_->RunOnce(false).processed, 0);  // not due yet
+    }
+    EXPECT_EQ(processor_->RunOnce(true).sent, 1);  // forced
+    EXPECT_EQ(Get(id).status, MessageStatus::kSent);
+    EXPECT_EQ(Get(id).attempts, 2);
+}
+
+TEST_F(ProcessorTest, DueRetryIsTakenOnceItsTimeComes) {
+    provider_.script = {Retryable()};
+    const auto id = Enqueue();
+    processor_->RunOnce(false);
+    clock_.Set(*Get(id).next_attempt_at);
+    EXPECT_EQ(processor_->RunOnce(false).sent, 1);
+    EXPECT_EQ(Get(id).status, MessageStatus::kSent);
+}
+
+TEST_F(ProcessorTest, MaxAttemptsEndsInFailedWithTheLastError) {
+    provider_.script = {Retryable(500), Retryable(502), Retryable(503)};
+    const auto id = Enqueue();
+    for (int i = 0; i < 3; ++i) processor_->RunOnce(true);
+    const Message failed = Get(id);
+    EXPECT_EQ(failed.status, MessageStatus::kFailed);
+    EXPECT_EQ(failed.attempts, 3);
+    EXPECT_EQ(failed.last_error, "HTTP 503");
+    EXPECT_TRUE(failed.failed_at.has_value());
+    EXPECT_EQ(store_->QueueDepth(), 0);
+    EXPECT_EQ(processor_->RunOnce(true).processed, 0);
+}
+
+TEST_F(ProcessorTest, PermanentFailureFailsAtOnce) {
+    provider_.script = {Permanent()};
+    const auto id = Enqueue();
+    const PassResult pass = processor_->RunOnce(false);
+    EXPECT_EQ(pass.failed, 1);
+    EXPECT_EQ(Get(id).status, MessageStatus::kFailed);
+    EXPECT_EQ(Get(id).attempts, 1);
+    EXPECT_EQ(provider_.sent_ids.size(), 1u);
+}
+
+TEST_F(ProcessorTest, PausedSettingSendsNothing) {
+    Settings settings = store_->GetSettings();
+    settings.paused = true;
+    store_->PutSettings(settings);
+    Enqueue();
+    const PassResult pass = processor_->RunOnce(true);
+    EXPECT_TRUE(pass.paused);
+    EXPECT_EQ(pass.processed, 0);
+    EXPECT_EQ(pass.remaining, 1);
+    EXPECT_TRUE(provider_.sent_ids.empty());
+}
+
+TEST_F(ProcessorTest, NoMessageIsSentAfterItsLeaseHasRunOut) {
+    // Each send takes 1.5 s of a 3 s lease with a 1 s budget per send. Sending the whole claimed
+    // batch in a row would send the third message after its lease expired, when another worker
+    // could take it too. A spy worker tries to claim, at every send, the message being sent.
+    provider_.send_takes_ms = 1500;
+    std::vector<std::string> stolen;
+    provider_.on_send = [&](const std::string& id) {
+        // expires_at == now: the spy's own claim ends at once and blocks nobody.
+        for (const auto& m : store_->ClaimDue(clock_.NowMs(), 100, Lease{"spy", clock_.NowMs()}, true)) {
+            if (m.id == id) stolen.push_back(id);
+        }
+    };
+    ProcessorOptions options;
+    options.concurrency = 1;
+    options.batch = 8;
+    options.lease_ms = 3000;
+    options.send_budget_ms = 1000;
+    options.owner = "slow";
+    QueueProcessor slow(*store_, *dispatcher_, clock_, options);
+    for (int i = 0; i < 4; ++i) Enqueue("+91987654321" + std::to_string(i));
+    const PassResult pass = slow.RunOnce(false);
+    EXPECT_EQ(pass.sent, 4);
+    EXPECT_EQ(pass.remaining, 0);
+    EXPECT_TRUE(stolen.empty()) << "sent after its lease expired: " << stolen.front();
+    std::set<std::string> unique(provider_.sent_ids.begin(), provider_.sent_ids.end());
+    EXPECT_EQ(unique.size(), 4u);
+}
+
+TEST_F(ProcessorTest, ADeadWorkersLeaseIsTakenAgainAfterItExpires) {
+    const auto id = Enqueue();
+    // A worker that claimed the entry and died: its lease stands until it expires.
+    ASSERT_EQ(store_->ClaimDue(clock_.NowMs(), 10, Lease{"dead", clock_.NowMs() + 3000}, false).size(), 1u);
+    EXPECT_EQ(processor_->RunOnce(true).processed, 0);
+    clock_.Advance(3001);
+    EXPECT_EQ(processor_->RunOnce(false).sent, 1);
+    EXPECT_EQ(Get(id).status, MessageStatus::kSent);
+    EXPECT_EQ(provider_.sent_ids, std::vector<std::string>{id});
+}
+
+}  // namespace
+}  // namespace notify
