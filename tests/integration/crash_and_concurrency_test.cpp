@@ -11,17 +11,11 @@ namespace notify::testing {
 namespace {
 
 std::map<std::string, std::string> FakeProviderEnv(const FakeMyOperator& fake) {
-    return {
-        {"NOTIFY_PROVIDER", "myoperator"},
-        {"MYOPERATOR_BASE_URL", fake.base_url()},
-        {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-        {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-        {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-        {"PROVIDER_TIMEOUT_MS", "1000"},  // leases last three timeouts: a dead process's work resumes in 3 s
-        {"PROCESSOR_CONCURRENCY", "4"},
-        {"HANDLER_THREADS", "16"},
-        {"LOG_LEVEL", "info"},
-    };
+    return fake.ServiceEnv(
+        {{"PROVIDER_TIMEOUT_MS", "1000"},  // leases last three timeouts: a dead process's work resumes in 3 s
+         {"PROCESSOR_CONCURRENCY", "4"},
+         {"HANDLER_THREADS", "16"},
+         {"LOG_LEVEL", "info"}});
 }
 
 // myop_ref_id (our message id) of every request the fake received, with how often it came.
@@ -76,7 +70,8 @@ protected:
 };
 
 TEST_F(ConcurrencyTest, TenSimultaneousImmediateSendsGiveTenMessagesAndTenProviderCalls) {
-    const auto results = AllAtOnce(10, [&](int i) { return service_->Post("/send-message", DeliveryReminder(Phone(i))); });
+    const auto results =
+        AllAtOnce(10, [&](int i) { return service_->Post("/send-message", DeliveryReminder(Phone(i))); });
     std::set<std::string> ids;
     for (const auto& r : results) {
         ASSERT_EQ(r.status, 200) << r.body;
@@ -99,9 +94,8 @@ TEST_F(ConcurrencyTest, TenSimultaneousImmediateSendsGiveTenMessagesAndTenProvid
 
 TEST_F(ConcurrencyTest, HundredSimultaneousSendsAreEachSentExactlyOnce) {
     // Half immediate, half queued for the background workers: both paths race for the provider.
-    const auto results = AllAtOnce(100, [&](int i) {
-        return service_->Post("/send-message", DeliveryReminder(Phone(i), i % 2 == 0));
-    });
+    const auto results =
+        AllAtOnce(100, [&](int i) { return service_->Post("/send-message", DeliveryReminder(Phone(i), i % 2 == 0)); });
     std::set<std::string> ids;
     for (const auto& r : results) {
         ASSERT_TRUE(r.status == 200 || r.status == 202) << r.body;

@@ -29,17 +29,10 @@ protected:
     void SetUp() override { fake_.Start(); }
 
     void StartService(std::map<std::string, std::string> extra = {}) {
-        std::map<std::string, std::string> env = {
-            {"NOTIFY_PROVIDER", "myoperator"},
-            {"MYOPERATOR_BASE_URL", fake_.base_url()},
-            {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-            {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-            {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-            {"PROVIDER_TIMEOUT_MS", "2000"},
-            {"RETRY_BASE_DELAY_MS", "200"},
-            {"RETRY_MAX_DELAY_MS", "200"},
-            {"PROCESSOR_IDLE_POLL_MS", "100"},
-        };
+        std::map<std::string, std::string> env = fake_.ServiceEnv({{"PROVIDER_TIMEOUT_MS", "2000"},
+                                                                   {"RETRY_BASE_DELAY_MS", "200"},
+                                                                   {"RETRY_MAX_DELAY_MS", "200"},
+                                                                   {"PROCESSOR_IDLE_POLL_MS", "100"}});
         for (auto& [k, v] : extra) env[k] = v;
         service_ = std::make_unique<Notifyd>(env);
         service_->Migrate();

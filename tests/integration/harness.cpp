@@ -184,8 +184,9 @@ FakeMyOperator::~FakeMyOperator() { Stop(); }
 
 void FakeMyOperator::Start(int port) {
     const auto log = dir_ / ("fake-myoperator-" + std::to_string(starts_++) + ".log");
-    process_.Start({FAKE_MYOPERATOR_BINARY, "--host", "127.0.0.1", "--port", std::to_string(port), "--api-key", kApiKey},
-                   {}, dir_, log);
+    process_.Start(
+        {FAKE_MYOPERATOR_BINARY, "--host", "127.0.0.1", "--port", std::to_string(port), "--api-key", kApiKey}, {}, dir_,
+        log);
     const auto rest = WaitForLogLine(log, "listening on 127.0.0.1:", std::chrono::seconds(10));
     if (!rest) throw std::runtime_error("fake MyOperator did not start: " + ReadFile(log));
     port_ = std::stoi(*rest);
@@ -198,6 +199,18 @@ void FakeMyOperator::Stop() {
         process_.Signal(SIGKILL);
         process_.Wait(std::chrono::seconds(5));
     }
+}
+
+std::map<std::string, std::string> FakeMyOperator::ServiceEnv(std::map<std::string, std::string> extra) const {
+    std::map<std::string, std::string> env = {
+        {"NOTIFY_PROVIDER", "myoperator"},
+        {"MYOPERATOR_BASE_URL", base_url()},
+        {"MYOPERATOR_API_KEY", kApiKey},
+        {"MYOPERATOR_ACCOUNT_ID", "company-42"},
+        {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
+    };
+    for (auto& [k, v] : extra) env[k] = std::move(v);
+    return env;
 }
 
 void FakeMyOperator::SetMode(const nlohmann::json& mode) {
@@ -252,8 +265,8 @@ std::string Notifyd::CreateToken(const std::string& role, const std::string& nam
     const auto out = dir_.path() / "token.out";
     ChildProcess child;
     // stdout only: the token is the one line there (the notice goes to stderr).
-    child.Start({"/bin/sh", "-c", std::string("\"$0\" \"$@\" 2>/dev/null"), NOTIFYD_BINARY, "token", "create",
-                 "--role", role, "--name", name},
+    child.Start({"/bin/sh", "-c", std::string("\"$0\" \"$@\" 2>/dev/null"), NOTIFYD_BINARY, "token", "create", "--role",
+                 role, "--name", name},
                 env_, dir_.path(), out);
     const auto code = child.Wait(std::chrono::seconds(30));
     std::string token = ReadFile(out);
@@ -266,8 +279,7 @@ std::string Notifyd::CreateToken(const std::string& role, const std::string& nam
 void Notifyd::Start() {
     const std::size_t log_offset = ReadFile(log_path_).size();
     process_.Start({NOTIFYD_BINARY, "serve"}, env_, dir_.path(), log_path_);
-    const auto rest =
-        WaitForLogLine(log_path_, "listening on http://127.0.0.1:", std::chrono::seconds(15), log_offset);
+    const auto rest = WaitForLogLine(log_path_, "listening on http://127.0.0.1:", std::chrono::seconds(15), log_offset);
     if (!rest) throw std::runtime_error("notifyd did not start: " + Log());
     port_ = std::stoi(*rest);
 }

@@ -9,11 +9,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace notify::testing {
 
@@ -87,6 +86,9 @@ public:
     int port() const { return port_; }
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
+    // The settings that point notifyd at this fake, with `extra` on top.
+    std::map<std::string, std::string> ServiceEnv(std::map<std::string, std::string> extra = {}) const;
+
     void SetMode(const nlohmann::json& mode);
     nlohmann::json Requests();  // {"count": N, "requests": [...]}
     int RequestCount();
@@ -111,8 +113,8 @@ public:
     CommandResult Run(const std::vector<std::string>& args);  // e.g. {"migrate", "--status"}
     void Migrate();
     std::string CreateToken(const std::string& role, const std::string& name);
-    void Start();                      // migrate must have run; waits until it listens; may follow Stop()
-    int Stop(int sig = 15);            // returns the exit code
+    void Start();            // migrate must have run; waits until it listens; may follow Stop()
+    int Stop(int sig = 15);  // returns the exit code
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     std::string api(const std::string& path) const { return base_url() + "/api/notifications" + path; }
     std::string Log() const { return ReadFile(log_path_); }

@@ -12,13 +12,7 @@ class OperationsTest : public ::testing::Test {
 protected:
     void SetUp() override {
         fake_.Start();
-        service_ = std::make_unique<Notifyd>(std::map<std::string, std::string>{
-            {"NOTIFY_PROVIDER", "myoperator"},
-            {"MYOPERATOR_BASE_URL", fake_.base_url()},
-            {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-            {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-            {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-        });
+        service_ = std::make_unique<Notifyd>(fake_.ServiceEnv());
         service_->Migrate();
         service_->Start();
     }
@@ -86,21 +80,23 @@ TEST_F(OperationsTest, TemplateEditsApplyToLaterSends) {
 
     ASSERT_EQ(service_->Put("/templates/welcome", {{"enabled", false}}).status, 200);
     const auto disabled = service_->Post(
-        "/send-message", {{"phone", "+919876543210"}, {"message_type", "welcome"}, {"context", {{"customer_name", "A"}}}});
+        "/send-message",
+        {{"phone", "+919876543210"}, {"message_type", "welcome"}, {"context", {{"customer_name", "A"}}}});
     EXPECT_EQ(disabled.status, 409);
     EXPECT_EQ(disabled.Json()["error"]["code"], "template_disabled");
 }
 
 TEST_F(OperationsTest, PreviewRendersTheBodyAndNormalisesParameters) {
-    const auto r = service_->Post("/templates/delivery_reminder/preview",
-                                  {{"context", {{"customer_name", "Asha\n Rao"}, {"delivery_date", "Jan 28"},
-                                                {"area", "Sector    21"}}}});
+    const auto r = service_->Post(
+        "/templates/delivery_reminder/preview",
+        {{"context", {{"customer_name", "Asha\n Rao"}, {"delivery_date", "Jan 28"}, {"area", "Sector    21"}}}});
     ASSERT_EQ(r.status, 200) << r.body;
     const auto body = r.Json();
     EXPECT_EQ(body["parameters"], (nlohmann::json{{"1", "Asha Rao"}, {"2", "Jan 28"}, {"3", "Sector 21"}}));
     EXPECT_NE(body["body"].get<std::string>().find("Asha Rao"), std::string::npos);
     EXPECT_EQ(body["body"].get<std::string>().find("{{"), std::string::npos);
-    const auto missing = service_->Post("/templates/delivery_reminder/preview", {{"context", nlohmann::json::object()}});
+    const auto missing =
+        service_->Post("/templates/delivery_reminder/preview", {{"context", nlohmann::json::object()}});
     EXPECT_EQ(missing.status, 400);
     EXPECT_EQ(missing.Json()["error"]["code"], "missing_context");
 }

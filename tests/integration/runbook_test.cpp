@@ -14,15 +14,8 @@ class RunbookTest : public ::testing::Test {
 protected:
     void SetUp() override {
         fake_.Start();
-        service_ = std::make_unique<Notifyd>(std::map<std::string, std::string>{
-            {"NOTIFY_PROVIDER", "myoperator"},
-            {"MYOPERATOR_BASE_URL", fake_.base_url()},
-            {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-            {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-            {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-            {"PROVIDER_TIMEOUT_MS", "2000"},
-            {"RETRY_BASE_DELAY_MS", "60000"},
-        });
+        service_ = std::make_unique<Notifyd>(
+            fake_.ServiceEnv({{"PROVIDER_TIMEOUT_MS", "2000"}, {"RETRY_BASE_DELAY_MS", "60000"}}));
         service_->Migrate();
         service_->Start();
     }
@@ -51,8 +44,7 @@ TEST_F(RunbookTest, Test2TenTemplatesAreLoaded) {
                                             "delivery_missed", "subscription_created", "subscription_paused",
                                             "subscription_resumed", "payment_received", "payment_reminder"}));
     const auto one = service_->Get("/templates/order_confirmation").Json();
-    EXPECT_EQ(one["variables"],
-              (nlohmann::json{"customer_name", "order_id", "delivery_date", "amount"}));
+    EXPECT_EQ(one["variables"], (nlohmann::json{"customer_name", "order_id", "delivery_date", "amount"}));
     EXPECT_EQ(one["language"], "en");
     EXPECT_EQ(one["provider_template_name"], "order_confirmation");
 }

@@ -15,13 +15,7 @@ protected:
         fake_dir_ = new TempDir();
         fake_ = new FakeMyOperator(fake_dir_->path());
         fake_->Start();
-        service_ = new Notifyd({
-            {"NOTIFY_PROVIDER", "myoperator"},
-            {"MYOPERATOR_BASE_URL", fake_->base_url()},
-            {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-            {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-            {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-        });
+        service_ = new Notifyd(fake_->ServiceEnv());
         service_->Migrate();
         operator_token_ = new std::string(service_->CreateToken("operator", "backend"));
         viewer_token_ = new std::string(service_->CreateToken("viewer", "support desk"));
@@ -159,7 +153,7 @@ TEST_F(SecurityTest, SecretsNeverAppearInLogsOrResponses) {
     const std::string settings = service_->Get("/settings").body;
     const std::string log = service_->Log();
     for (const std::string& secret : {std::string(FakeMyOperator::kApiKey), std::string(Notifyd::kAdminToken),
-                                     std::string(Notifyd::kWebhookSecret), *operator_token_, *viewer_token_}) {
+                                      std::string(Notifyd::kWebhookSecret), *operator_token_, *viewer_token_}) {
         EXPECT_EQ(log.find(secret), std::string::npos) << "secret in log: " << secret;
         EXPECT_EQ(health.find(secret), std::string::npos);
         EXPECT_EQ(settings.find(secret), std::string::npos);
@@ -217,8 +211,9 @@ TEST_F(SecurityTest, BodiesOverOneMebibyteAreRefusedWith413) {
 TEST_F(SecurityTest, UnknownPathsAndMethodsAnswerJson) {
     ExpectError(service_->Get("/nope"), 404, "not_found");
     ExpectError(HttpCall("GET", service_->base_url() + "/"), 404, "not_found");
-    ExpectError(HttpCall("DELETE", service_->api("/history"), "", {std::string("Authorization: Bearer ") + Notifyd::kAdminToken}), 405,
-                "method_not_allowed");
+    ExpectError(HttpCall("DELETE", service_->api("/history"), "",
+                         {std::string("Authorization: Bearer ") + Notifyd::kAdminToken}),
+                405, "method_not_allowed");
     ExpectError(service_->Get("/messages/UNKNOWNID"), 404, "not_found");
     ExpectError(service_->Get("/templates/nope"), 404, "not_found");
 }

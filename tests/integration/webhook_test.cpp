@@ -46,15 +46,8 @@ class WebhookTest : public ::testing::Test {
 protected:
     void SetUp() override {
         fake_.Start();
-        service_ = std::make_unique<Notifyd>(std::map<std::string, std::string>{
-            {"NOTIFY_PROVIDER", "myoperator"},
-            {"MYOPERATOR_BASE_URL", fake_.base_url()},
-            {"MYOPERATOR_API_KEY", FakeMyOperator::kApiKey},
-            {"MYOPERATOR_ACCOUNT_ID", "company-42"},
-            {"MYOPERATOR_WHATSAPP_NUMBER", "phone-number-id-7"},
-            {"PROVIDER_TIMEOUT_MS", "2000"},
-            {"RETRY_BASE_DELAY_MS", "60000"},
-        });
+        service_ = std::make_unique<Notifyd>(
+            fake_.ServiceEnv({{"PROVIDER_TIMEOUT_MS", "2000"}, {"RETRY_BASE_DELAY_MS", "60000"}}));
         service_->Migrate();
         service_->Start();
     }

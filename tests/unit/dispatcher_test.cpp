@@ -12,6 +12,7 @@
 #include "providers/provider.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
+#include "scripted_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace notify {
@@ -20,30 +21,7 @@ namespace {
 constexpr TimeMs kStart = 1'800'000'000'000;
 constexpr TimeMs kProbeMs = 30000;
 
-class ScriptedProvider final : public Provider {
-public:
-    std::string Name() const override { return "scripted"; }
-    SendOutcome Send(const OutboundMessage& message) override {
-        std::lock_guard lock(mutex_);
-        sent_ids.push_back(message.id);
-        if (!script.empty()) {
-            SendOutcome next = script.front();
-            script.pop_front();
-            return next;
-        }
-        SendOutcome ok;
-        ok.kind = SendOutcome::Kind::kAccepted;
-        ok.http_status = 200;
-        ok.provider_message_id = "prov-" + message.id;
-        return ok;
-    }
-
-    std::deque<SendOutcome> script;
-    std::vector<std::string> sent_ids;
-
-private:
-    std::mutex mutex_;
-};
+using test_support::ScriptedProvider;
 
 SendOutcome WalletEmpty() {
     SendOutcome o;

@@ -14,6 +14,7 @@
 #include "providers/provider.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
+#include "scripted_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace notify {
@@ -21,37 +22,7 @@ namespace {
 
 constexpr TimeMs kStart = 1'800'000'000'000;
 
-// Answers with the scripted outcomes in order, then accepts; can move the clock during a send.
-class ScriptedProvider final : public Provider {
-public:
-    explicit ScriptedProvider(ManualClock& clock) : clock_(clock) {}
-    std::string Name() const override { return "scripted"; }
-    SendOutcome Send(const OutboundMessage& message) override {
-        std::lock_guard lock(mutex_);
-        sent_ids.push_back(message.id);
-        if (on_send) on_send(message.id);
-        clock_.Advance(send_takes_ms);
-        if (!script.empty()) {
-            SendOutcome next = script.front();
-            script.pop_front();
-            return next;
-        }
-        SendOutcome ok;
-        ok.kind = SendOutcome::Kind::kAccepted;
-        ok.http_status = 200;
-        ok.provider_message_id = "prov-" + message.id;
-        return ok;
-    }
-
-    std::deque<SendOutcome> script;
-    std::vector<std::string> sent_ids;
-    TimeMs send_takes_ms = 0;
-    std::function<void(const std::string&)> on_send;
-
-private:
-    ManualClock& clock_;
-    std::mutex mutex_;
-};
+using test_support::ScriptedProvider;
 
 SendOutcome Retryable(int status = 503) {
     SendOutcome o;
