@@ -573,6 +573,60 @@ TEST_F(SqliteStoreTest, HistoryPagesWithTheCursorAcrossPages) {
 
 // ---- Statistics and queue
 
+TEST_F(SqliteStoreTest, StatsFromHourlyCountersMatchCountingEveryMessage) {
+    // 30 messages, one every 97 minutes, so ranges cut hours at both ends; statuses vary and
+    // change after enqueue, which the counters must follow.
+    constexpr TimeMs kStep = 97 * 60'000;
+    const std::vector<MessageStatus> statuses = {MessageStatus::kQueued, MessageStatus::kSent, MessageStatus::kRead,
+                                                 MessageStatus::kFailed, MessageStatus::kSuppressed};
+    for (int i = 0; i < 30; ++i) {
+        Enqueue(MakeMessage("h" + std::to_string(i), kT0 + i * kStep, i % 2 ? "welcome" : "delivery_reminder", kPhone1,
+                            statuses[static_cast<std::size_t>(i) % statuses.size()]),
+                kT0);
+    }
+    // Queued ones are sent now (status changes from queued to sending to sent).
+    const TimeMs now = kT0 + 100 * kStep;
+    for (const auto& m : store_->ClaimDue(now, 100, Lease{"w", now + 60'000}, false)) {
+        AttemptResult result;
+        result.attempt = MakeAttempt(m.id, 1, now, AttemptOutcome::kAccepted);
+        result.next = AttemptResult::Next::kSent;
+        result.now = now;
+        store_->CompleteAttempt(result);
+    }
+    auto brute_force = [&](TimeMs since, TimeMs until) {
+        StatusCounts counts;
+        for (int i = 0; i < 30; ++i) {
+            const Message m = *store_->GetMessage("h" + std::to_string(i));
+            if (m.created_at < since || m.created_at >= until) continue;
+            ++counts.total;
+            counts.sent += m.status == MessageStatus::kSent || m.status == MessageStatus::kRead;
+            counts.read += m.status == MessageStatus::kRead;
+            counts.delivered += m.status == MessageStatus::kRead;
+            counts.failed += m.status == MessageStatus::kFailed;
+            counts.suppressed += m.status == MessageStatus::kSuppressed;
+            counts.queued += m.status == MessageStatus::kQueued || m.status == MessageStatus::kSending;
+        }
+        return counts;
+    };
+    const std::vector<std::pair<TimeMs, TimeMs>> ranges = {
+        {0, kT0 + 1000 * kStep},           {kT0 + 1, kT0 + 29 * kStep},          {kT0 + 3 * kStep + 5, kT0 + 17 * kStep},
+        {kT0 + 10 * kStep, kT0 + 10 * kStep + 1}, {kT0 + 5 * kStep - 1, kT0 + 5 * kStep + 3'600'001}};
+    for (const auto& [since, until] : ranges) {
+        const StatusCounts expected = brute_force(since, until);
+        const StatusCounts got = store_->Stats(StatsQuery{since, until}).all;
+        EXPECT_EQ(got.total, expected.total) << since << ".." << until;
+        EXPECT_EQ(got.sent, expected.sent) << since << ".." << until;
+        EXPECT_EQ(got.read, expected.read);
+        EXPECT_EQ(got.delivered, expected.delivered);
+        EXPECT_EQ(got.failed, expected.failed);
+        EXPECT_EQ(got.suppressed, expected.suppressed);
+        EXPECT_EQ(got.queued, expected.queued);
+    }
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.queued, 0);
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.sent, 18);  // 6 queued now sent, 6 sent, 6 read
+    EXPECT_EQ(Scalar("SELECT SUM(count) FROM stats_hourly"), 30);
+}
+
 TEST_F(SqliteStoreTest, StatsCountPerTheContractDefinitions) {
     // Every status once for delivery_reminder, created kT0 + 0..7; two more for payment_reminder.
     const std::vector<MessageStatus> statuses = {

@@ -145,16 +145,14 @@ constexpr const char* kRequeueFailed =
     "UPDATE notifications_log SET status = 'queued', failed_at = NULL, updated_at = ?2"
     " WHERE id = ?1 AND status = 'failed'";
 
-constexpr const char* kStats =
-    "SELECT message_type, COUNT(*),"
-    " SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status IN ('sent', 'delivered', 'read') THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status IN ('delivered', 'read') THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN status = 'skipped_rollout' THEN 1 ELSE 0 END)"
-    " FROM notifications_log WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type";
+// Statistics: whole hours from the counters of migration 0004, the partial hours at either end
+// of the range from the covering index on (created_at, message_type, status).
+constexpr const char* kStatsFromLog =
+    "SELECT message_type, status, COUNT(*) FROM notifications_log"
+    " WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type, status";
+constexpr const char* kStatsFromCounters =
+    "SELECT message_type, status, SUM(count) FROM stats_hourly"
+    " WHERE hour >= ?1 AND hour < ?2 GROUP BY message_type, status";
 
 // The primary key decides duplicates: a repeated event_id inserts nothing (sqlite3_changes 0).
 constexpr const char* kInsertWebhookEvent =
@@ -1024,35 +1022,52 @@ HistoryPage SqliteStore::History(const HistoryQuery& query) {
     });
 }
 
+namespace {
+
+// Adds `n` messages whose current status is `status` to the contract's counts.
+void AddToCounts(StatusCounts& counts, std::string_view status, std::int64_t n) {
+    counts.total += n;
+    if (status == "queued" || status == "sending") counts.queued += n;
+    if (status == "sent" || status == "delivered" || status == "read") counts.sent += n;
+    if (status == "delivered" || status == "read") counts.delivered += n;
+    if (status == "read") counts.read += n;
+    if (status == "failed") counts.failed += n;
+    if (status == "suppressed") counts.suppressed += n;
+    if (status == "skipped_rollout") counts.skipped_rollout += n;
+}
+
+}  // namespace
+
 Statistics SqliteStore::Stats(const StatsQuery& query) {
     constexpr const char* kOperation = "read statistics";
+    constexpr TimeMs kHour = 3600000;
+    constexpr TimeMs kFarFuture = 253402300800000;  // year 10000: keeps the hour arithmetic in range
+    const TimeMs since = std::clamp<TimeMs>(query.since.value_or(0), 0, kFarFuture);
+    const TimeMs until = std::clamp<TimeMs>(query.until.value_or(kFarFuture), 0, kFarFuture);
+    const TimeMs first_hour = (since + kHour - 1) / kHour;  // first whole hour inside the range
+    const TimeMs end_hour = until / kHour;                  // whole hours end here
     return Read([&](SqliteConnection& c) {
-        Statement select(c, kStats, kOperation);
-        select.BindInt(1, query.since.value_or(std::numeric_limits<TimeMs>::min()));
-        select.BindInt(2, query.until.value_or(std::numeric_limits<TimeMs>::max()));
         Statistics stats;
-        while (select.Step()) {
-            StatusCounts counts;
-            counts.total = select.Int(1);
-            counts.queued = select.Int(2);
-            counts.sent = select.Int(3);
-            counts.delivered = select.Int(4);
-            counts.read = select.Int(5);
-            counts.failed = select.Int(6);
-            counts.suppressed = select.Int(7);
-            counts.skipped_rollout = select.Int(8);
-
-            StatusCounts& all = stats.all;
-            all.total += counts.total;
-            all.queued += counts.queued;
-            all.sent += counts.sent;
-            all.delivered += counts.delivered;
-            all.read += counts.read;
-            all.failed += counts.failed;
-            all.suppressed += counts.suppressed;
-            all.skipped_rollout += counts.skipped_rollout;
-            stats.by_type.emplace(select.Text(0), counts);
+        auto add_rows = [&](const char* sql, TimeMs from, TimeMs to) {
+            if (from >= to) return;
+            Statement select(c, sql, kOperation);
+            select.BindInt(1, from);
+            select.BindInt(2, to);
+            while (select.Step()) {
+                const std::string status = select.Text(1);
+                AddToCounts(stats.by_type[select.Text(0)], status, select.Int(2));
+                AddToCounts(stats.all, status, select.Int(2));
+            }
+        };
+        if (first_hour < end_hour) {
+            add_rows(kStatsFromLog, since, first_hour * kHour);
+            add_rows(kStatsFromCounters, first_hour, end_hour);
+            add_rows(kStatsFromLog, end_hour * kHour, until);
+        } else {
+            add_rows(kStatsFromLog, since, until);
         }
+        // Counters of hours whose messages are all gone can sit at zero.
+        std::erase_if(stats.by_type, [](const auto& entry) { return entry.second.total == 0; });
         return stats;
     });
 }
