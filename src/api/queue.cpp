@@ -15,6 +15,7 @@ nlohmann::json PassResultToJson(const PassResult& pass) {
         {"sent", pass.sent},
         {"failed", pass.failed},
         {"retry_scheduled", pass.retry_scheduled},
+        {"suppressed", pass.suppressed},
         {"remaining", pass.remaining},
         {"paused", pass.paused},
         {"deferred", pass.deferred},

@@ -27,6 +27,10 @@ void QueueProcessor::Tally(const DispatchResult& result, PassResult& pass) {
         return;
     }
     ++pass.processed;
+    if (result.suppressed) {
+        ++pass.suppressed;
+        return;
+    }
     switch (result.after) {
         case AfterAttempt::kSent: ++pass.sent; break;
         case AfterAttempt::kFailed: ++pass.failed; break;

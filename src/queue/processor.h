@@ -31,6 +31,7 @@ struct PassResult {
     int sent = 0;
     int failed = 0;
     int retry_scheduled = 0;
+    int suppressed = 0;  // the recipient opted out after the message was queued: not sent
     std::int64_t remaining = 0;
     bool paused = false;
     int deferred = 0;   // rescheduled without an attempt (rate limit, Retry-After, recipient gap, hold)

@@ -157,6 +157,18 @@ TEST_F(ProcessorTest, PermanentFailureFailsAtOnce) {
     EXPECT_EQ(provider_.sent_ids.size(), 1u);
 }
 
+TEST_F(ProcessorTest, RecipientWhoOptedOutAfterQueueingIsSuppressedNotSent) {
+    const auto id = Enqueue("+919876543210");
+    store_->SetOptOut("+919876543210", true, clock_.NowMs());
+    const PassResult pass = processor_->RunOnce(false);
+    EXPECT_EQ(pass.processed, 1);
+    EXPECT_EQ(pass.suppressed, 1);
+    EXPECT_EQ(pass.failed, 0);
+    EXPECT_EQ(pass.remaining, 0);
+    EXPECT_TRUE(provider_.sent_ids.empty());
+    EXPECT_EQ(Get(id).status, MessageStatus::kSuppressed);
+}
+
 TEST_F(ProcessorTest, PausedSettingSendsNothing) {
     Settings settings = store_->GetSettings();
     settings.paused = true;
