@@ -16,6 +16,19 @@ build: deps
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer (-O1) in its own build
+# directory. The options are exported, so the notifyd and fake_myoperator children that the
+# integration tests start (built with the sanitizers too) inherit them through the harness.
+SANITIZE_BUILD_DIR ?= build-sanitize
+.PHONY: test-sanitize
+test-sanitize: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1
+test-sanitize: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DNOTIFY_SANITIZE=ON -DNOTIFY_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(SANITIZE_BUILD_DIR) --output-on-failure -j $(JOBS)
+
 migrate: build
 	$(BUILD_DIR)/notifyd migrate
 

@@ -2,11 +2,13 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -93,6 +95,12 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::map<st
                          const std::filesystem::path& working_dir, const std::filesystem::path& log_path) {
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    // Children run with a clean environment, except that sanitizer settings pass through, so that a
+    // sanitizer build of notifyd or the fake reports (and halts) the way the test process does.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"}) {
+        const char* value = std::getenv(name);
+        if (value && !env.contains(name)) env_strings.push_back(std::string(name) + "=" + value);
+    }
     std::vector<char*> c_argv;
     for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
     c_argv.push_back(nullptr);
@@ -100,6 +108,10 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::map<st
     for (auto& e : env_strings) c_env.push_back(e.data());
     c_env.push_back(nullptr);
     exit_code_.reset();
+    log_path_ = log_path;
+    std::error_code ignored;
+    const auto size = std::filesystem::file_size(log_path, ignored);
+    log_offset_ = ignored ? 0 : size;
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -120,7 +132,26 @@ bool ChildProcess::Running() {
     const pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == 0) return true;
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    CheckSanitizerReport();
     return false;
+}
+
+void ChildProcess::CheckSanitizerReport() {
+    // Every sanitizer report ends with "SUMMARY: <Name>Sanitizer: ..."; the child may have been
+    // killed or its exit code ignored by the test, so the log is what tells.
+    const std::string text = ReadFile(log_path_);
+    if (text.size() <= log_offset_) return;
+    const std::string own = text.substr(log_offset_);
+    constexpr std::size_t kShown = 12000;  // the report is at the end; the log before it may be long
+    for (const char* marker : {"SUMMARY: AddressSanitizer", "SUMMARY: LeakSanitizer",
+                               "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: ThreadSanitizer"}) {
+        if (own.find(marker) != std::string::npos) {
+            ADD_FAILURE() << "sanitizer report from child " << pid_ << " (exit " << *exit_code_ << ") in "
+                          << log_path_.string() << ":\n"
+                          << (own.size() > kShown ? "..." + own.substr(own.size() - kShown) : own);
+            return;
+        }
+    }
 }
 
 void ChildProcess::Signal(int sig) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -44,7 +45,9 @@ public:
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
-    // argv[0] is the program path. Output (stdout and stderr) goes to log_path.
+    // argv[0] is the program path. Output (stdout and stderr) goes to log_path. ASAN_OPTIONS, UBSAN_OPTIONS,
+    // TSAN_OPTIONS and LSAN_OPTIONS pass through from this process's environment when set and absent from `env`.
+    // Once the child has exited, a sanitizer report in its part of log_path fails the current test.
     void Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                const std::filesystem::path& working_dir, const std::filesystem::path& log_path);
     bool Running();
@@ -54,8 +57,12 @@ public:
     pid_t pid() const { return pid_; }
 
 private:
+    void CheckSanitizerReport();
+
     pid_t pid_ = -1;
     std::optional<int> exit_code_;
+    std::filesystem::path log_path_;
+    std::uintmax_t log_offset_ = 0;
 };
 
 // Runs a command to completion; returns its exit code and output.
