@@ -29,6 +29,16 @@ test-sanitize: deps
 	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(SANITIZE_BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# Release build in its own directory, then the benchmark against the fake MyOperator on loopback
+# (bench/run_bench.sh: about 2 min once built; writes bench/results.json, see docs/benchmarks.md).
+BENCH_BUILD_DIR ?= build-release
+.PHONY: bench
+bench: deps
+	@bash bench/install-deps.sh
+	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target notifyd fake_myoperator
+	bash bench/run_bench.sh $(BENCH_BUILD_DIR)
+
 migrate: build
 	$(BUILD_DIR)/notifyd migrate
 

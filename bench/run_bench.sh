@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Benchmarks the Release notifyd against the fake MyOperator on loopback (see docs/benchmarks.md).
+# Usage: bench/run_bench.sh [BUILD_DIR]    (default build-release; `make bench` builds it first)
+# Tunables (environment): BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
+# BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 20000),
+# BENCH_DRAIN_TIMEOUT (seconds, default 150), BENCH_READS_ROWS (messages in the store for the
+# read benchmark, default 1000000; 0 skips it).
+# Writes bench/results.json and prints a table. About 2 min on 2 cores; each step is bounded
+# (wrk by its duration, the drain by BENCH_DRAIN_TIMEOUT).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD_DIR=${1:-build-release}
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+DISPATCH_N=${BENCH_DISPATCH_N:-20000}
+DRAIN_TIMEOUT=${BENCH_DRAIN_TIMEOUT:-150}
+READS_ROWS=${BENCH_READS_ROWS:-1000000}
+NOTIFYD="$ROOT/$BUILD_DIR/notifyd"
+FAKE="$ROOT/$BUILD_DIR/fake_myoperator"
+TOKEN="bench-admin-token-0123456789"
+API_KEY="bench-fake-key"
+for b in "$NOTIFYD" "$FAKE"; do [ -x "$b" ] || { echo "missing $b (run make bench)" >&2; exit 1; }; done
+for t in wrk curl jq sqlite3; do command -v "$t" >/dev/null || { echo "missing $t (make bench installs it)" >&2; exit 1; }; done
+
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+WORK=$(mktemp -d /tmp/notifyd-bench-XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
+
+# wait_line FILE PREFIX: prints what follows PREFIX on the first line holding it (10 s at most).
+wait_line() {
+  local file=$1 prefix=$2 i
+  for i in $(seq 1 200); do
+    if [ -f "$file" ] && grep -q -F "$prefix" "$file"; then
+      grep -F "$prefix" "$file" | head -1 | sed "s|.*$prefix||" | grep -o '^[0-9]*'
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "timed out waiting for '$prefix' in $file:" >&2; cat "$file" >&2; return 1
+}
+
+# The fake MyOperator, answering at once (mode ok).
+"$FAKE" --host 127.0.0.1 --port 0 --api-key "$API_KEY" > "$WORK/fake.log" 2>&1 &
+PIDS+=($!)
+FAKE_PORT=$(wait_line "$WORK/fake.log" "listening on 127.0.0.1:")
+FAKE_URL="http://127.0.0.1:$FAKE_PORT"
+curl -fsS -X POST "$FAKE_URL/_fake/mode" -H 'Content-Type: application/json' -d '{"mode":"ok"}' >/dev/null
+
+NOTIFYD_PID=""
+BASE=""
+# listen_port PID: the TCP port PID listens on (from /proc/net/tcp, state 0A = LISTEN).
+listen_port() {
+  local inodes
+  inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | tr '\n' ' ')
+  [ -n "$inodes" ] || return 1
+  local hex
+  hex=$(awk -v inodes=" $inodes" 'NR > 1 && $4 == "0A" && index(inodes, " " $10 " ") {
+      split($2, a, ":"); print a[2]; exit }' /proc/net/tcp)
+  [ -n "$hex" ] || return 1
+  echo $((16#$hex))
+}
+# start_notifyd NAME: fresh working dir and database, migrated, then served.
+start_notifyd() {
+  local dir="$WORK/$1"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    export PORT=0 HOST=127.0.0.1 DATABASE_URL="sqlite:$dir/n.db" ADMIN_TOKEN="$TOKEN" \
+      NOTIFY_PROVIDER=myoperator MYOPERATOR_BASE_URL="$FAKE_URL" MYOPERATOR_API_KEY="$API_KEY" \
+      MYOPERATOR_ACCOUNT_ID=company-42 MYOPERATOR_WHATSAPP_NUMBER=phone-number-id-7 \
+      PROVIDER_RATE_PER_SECOND=0 LOG_LEVEL=warn
+    "$NOTIFYD" migrate > "$dir/migrate.log" 2>&1 || { cat "$dir/migrate.log" >&2; exit 1; }
+    exec "$NOTIFYD" serve > "$dir/notifyd.log" 2>&1
+  ) &
+  NOTIFYD_PID=$!
+  PIDS+=("$NOTIFYD_PID")
+  # LOG_LEVEL=warn keeps per-message info lines out of the measurement, and with them the
+  # "listening on" line: the port is read from the kernel's table of the process's sockets.
+  local port=""
+  for _ in $(seq 1 300); do
+    kill -0 "$NOTIFYD_PID" 2>/dev/null || { echo "notifyd ($1) exited:" >&2; cat "$dir"/*.log >&2; exit 1; }
+    port=$(listen_port "$NOTIFYD_PID") && [ -n "$port" ] && break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { echo "notifyd ($1) did not listen:" >&2; cat "$dir"/*.log >&2; exit 1; }
+  BASE="http://127.0.0.1:$port/api/notifications"
+  log "notifyd ($1) pid $NOTIFYD_PID on $BASE"
+}
+stop_notifyd() {
+  kill -TERM "$NOTIFYD_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$NOTIFYD_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$NOTIFYD_PID" 2>/dev/null || true
+  wait "$NOTIFYD_PID" 2>/dev/null || true
+}
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$NOTIFYD_PID/status"; }
+api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+stat_field() { api "$BASE/statistics" | jq -r ".$1"; }
+
+# run_wrk LABEL wrk-args...: runs wrk (bounded), keeps its output, prints the BENCH_JSON object.
+run_wrk() {
+  local label=$1; shift
+  timeout $((DURATION + 120)) wrk "$@" > "$WORK/wrk-$label.txt" 2>&1 || true
+  sed -n 's/^BENCH_JSON //p' "$WORK/wrk-$label.txt" | tail -1 | grep . || {
+    echo "wrk $label produced no summary:" >&2; cat "$WORK/wrk-$label.txt" >&2; exit 1; }
+}
+
+# ---- 1 and 2: ceiling (GET /health) then enqueue (POST /send-message, queued) ----
+start_notifyd enqueue
+log "ceiling: GET /health, $THREADS threads, $CONNS connections, ${DURATION}s"
+CEILING=$(run_wrk health -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/get.lua "$BASE/health")
+log "enqueue: POST /send-message (queued), $THREADS threads, $CONNS connections, ${DURATION}s"
+ENQUEUE=$(BENCH_TOKEN=$TOKEN BENCH_THREADS=$THREADS run_wrk send -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/send.lua "$BASE/")
+RSS_ENQUEUE=$(hwm_kib)
+ENQUEUE_STORED=$(stat_field total)
+stop_notifyd
+
+# ---- 3: dispatch: a paused backlog of DISPATCH_N messages drained to the fake ----
+start_notifyd dispatch
+api -X PUT "$BASE/settings" -d '{"paused": true}' >/dev/null
+log "dispatch: enqueueing $DISPATCH_N messages while paused"
+# wrk keeps running for -d even after its threads stopped at their share: it is interrupted
+# (SIGINT: it stops and prints its summary) once the backlog is in the store.
+BENCH_TOKEN=$TOKEN BENCH_THREADS=$THREADS BENCH_LIMIT=$DISPATCH_N \
+  wrk -t"$THREADS" -c"$CONNS" -d120s -s bench/send.lua "$BASE/" > "$WORK/wrk-fill.txt" 2>&1 &
+WRK_PID=$!
+PIDS+=("$WRK_PID")
+for _ in $(seq 1 1200); do
+  kill -0 "$WRK_PID" 2>/dev/null || break
+  [ "$(stat_field queued)" -ge "$DISPATCH_N" ] && break
+  sleep 0.1
+done
+sleep 0.5
+kill -INT "$WRK_PID" 2>/dev/null || true
+wait "$WRK_PID" 2>/dev/null || true
+FILL=$(sed -n 's/^BENCH_JSON //p' "$WORK/wrk-fill.txt" | tail -1 | grep . || echo null)
+N=$(stat_field queued)
+FAKE_BEFORE=$(curl -fsS "$FAKE_URL/_fake/requests" | jq -r '.count')
+log "dispatch: $N queued; unpausing and waiting until all are sent (at most ${DRAIN_TIMEOUT}s)"
+T0=$(date +%s.%N)
+api -X PUT "$BASE/settings" -d '{"paused": false}' >/dev/null
+SENT=0; FAILED=0; DRAINED=false
+DEADLINE=$(( $(date +%s) + DRAIN_TIMEOUT ))
+while [ "$(date +%s)" -lt "$DEADLINE" ]; do
+  S=$(api "$BASE/statistics")
+  SENT=$(jq -r '.sent' <<<"$S"); FAILED=$(jq -r '.failed' <<<"$S")
+  if [ $((SENT + FAILED)) -ge "$N" ]; then DRAINED=true; break; fi
+  sleep 0.1
+done
+T1=$(date +%s.%N)
+DRAIN_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN {printf "%.3f", b - a}')
+DISPATCH_RATE=$(awk -v n="$SENT" -v s="$DRAIN_S" 'BEGIN {printf "%.1f", n / s}')
+FAKE_AFTER=$(curl -fsS "$FAKE_URL/_fake/requests" | jq -r '.count')
+RSS_DISPATCH=$(hwm_kib)
+stop_notifyd
+
+# ---- 4: reads with READS_ROWS messages in the store ----
+# The dispatch run's migrated database (real schema, triggers and all) is filled with
+# READS_ROWS more finished messages in one transaction of the sqlite3 shell (created over the
+# last 30 days; statuses sent/delivered/read/failed), then a fresh notifyd serves
+# GET /statistics and GET /history (first page, limit 50) under wrk.
+READS=null
+if [ "$READS_ROWS" -gt 0 ]; then
+  mkdir -p "$WORK/reads"
+  cp "$WORK/dispatch/n.db" "$WORK/reads/n.db"
+  log "reads: inserting $READS_ROWS messages with sqlite3"
+  R0=$(date +%s.%N)
+  sqlite3 "$WORK/reads/n.db" > "$WORK/reads/sqlite3.log" <<SQL
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $READS_ROWS),
+now(ms) AS (SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters,
+    context, status, provider_message_id, attempts, created_at, updated_at, sent_at, delivered_at,
+    read_at, failed_at)
+SELECT printf('b0000000-0000-4000-8000-%012x', i), printf('+9198%08d', i % 50000000),
+    CASE i % 3 WHEN 0 THEN 'delivery_reminder' WHEN 1 THEN 'payment_reminder' ELSE 'order_confirmation' END,
+    'delivery_reminder', 'en', '["Bench","Jan 28","Area"]',
+    '{"customer_name":"Bench","delivery_date":"Jan 28","area":"Area"}',
+    CASE WHEN i % 20 = 0 THEN 'failed' WHEN i % 3 = 0 THEN 'read' WHEN i % 3 = 1 THEN 'delivered' ELSE 'sent' END,
+    CASE WHEN i % 20 = 0 THEN NULL ELSE printf('wamid.bench%d', i) END, 1,
+    ms - ($READS_ROWS - i) * 2592, ms - ($READS_ROWS - i) * 2592,
+    CASE WHEN i % 20 = 0 THEN NULL ELSE ms - ($READS_ROWS - i) * 2592 END,
+    CASE WHEN i % 20 <> 0 AND i % 3 <> 2 THEN ms - ($READS_ROWS - i) * 2592 END,
+    CASE WHEN i % 20 <> 0 AND i % 3 = 0 THEN ms - ($READS_ROWS - i) * 2592 END,
+    CASE WHEN i % 20 = 0 THEN ms - ($READS_ROWS - i) * 2592 END
+FROM n, now;
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+  R1=$(date +%s.%N)
+  FILL_S=$(awk -v a="$R0" -v b="$R1" 'BEGIN {printf "%.1f", b - a}')
+  start_notifyd reads
+  TOTAL_ROWS=$(stat_field total)
+  log "reads: $TOTAL_ROWS messages; GET /statistics then GET /history, ${DURATION}s each"
+  STATS_R=$(BENCH_TOKEN=$TOKEN run_wrk stats -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/get.lua "$BASE/statistics")
+  # The same without the current (partial) hour: whole hours come from the counters alone.
+  HOUR_START=$(date -u +%Y-%m-%dT%H:00:00%%2B00:00)
+  STATS_H=$(BENCH_TOKEN=$TOKEN run_wrk stats-hours -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/get.lua "$BASE/statistics?until=$HOUR_START")
+  HIST_R=$(BENCH_TOKEN=$TOKEN run_wrk history -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/get.lua "$BASE/history?limit=50")
+  RSS_READS=$(hwm_kib)
+  stop_notifyd
+  READS=$(jq -n --argjson rows "$TOTAL_ROWS" --argjson fill "$FILL_S" --argjson s "$STATS_R" --argjson sh "$STATS_H" --argjson h "$HIST_R" \
+    --argjson rss "$RSS_READS" \
+    '{messages_in_store: $rows, insert_seconds: $fill, statistics: $s,
+      statistics_until_current_hour: $sh, history_page_limit_50: $h,
+      peak_rss_mib: (($rss / 1024 * 10 | round) / 10)}')
+fi
+
+# ---- results ----
+COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git status --porcelain -- src tools CMakeLists.txt 2>/dev/null | grep -q . && echo true || echo false)
+CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+jq -n \
+  --arg commit "$COMMIT" --argjson dirty "$DIRTY" --arg cpu "$CPU" --argjson nproc "$(nproc)" \
+  --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
+  --arg wrk "$(wrk --version 2>&1 | head -1 | awk '{print $2}')" \
+  --argjson conns "$CONNS" --argjson threads "$THREADS" --argjson duration "$DURATION" \
+  --argjson ceiling "$CEILING" --argjson enqueue "$ENQUEUE" --argjson fill "$FILL" \
+  --argjson stored "$ENQUEUE_STORED" --argjson rss1 "$RSS_ENQUEUE" --argjson rss3 "$RSS_DISPATCH" \
+  --argjson n "$N" --argjson sent "$SENT" --argjson failed "$FAILED" --argjson drained "$DRAINED" \
+  --argjson drain_s "$DRAIN_S" --argjson rate "$DISPATCH_RATE" \
+  --arg load "$LOAD_AT_START" --argjson reads "$READS" \
+  --argjson fake_calls "$((FAKE_AFTER - FAKE_BEFORE))" \
+  '{
+    machine: {nproc: $nproc, cpu_model: $cpu, kernel: $kernel},
+    commit: $commit, service_code_modified: $dirty, date: $date, build: "Release",
+    load: {tool: ("wrk " + $wrk), threads: $threads, connections: $conns, duration_s: $duration},
+    ceiling_health: $ceiling,
+    enqueue_send_message: ($enqueue + {messages_stored: $stored}),
+    enqueue_to_ceiling_ratio: (($enqueue.rps / $ceiling.rps * 1000 | round) / 1000),
+    dispatch: {messages: $n, sent: $sent, failed: $failed, drained: $drained, seconds: $drain_s,
+               messages_per_s: $rate, provider_calls: $fake_calls, backlog_fill: $fill},
+    peak_rss_mib: {after_enqueue: (($rss1 / 1024 * 10 | round) / 10), after_dispatch: (($rss3 / 1024 * 10 | round) / 10)},
+    loadavg_at_start: $load, reads: $reads
+  }' > bench/results.json
+
+jq -r '
+  def f(x): if x == null then "-" else (x | tostring) end;
+  "",
+  "notifyd benchmark  commit \(.commit[0:12])  \(.machine.nproc) x \(.machine.cpu_model)",
+  "measurement                         req/s or msg/s      p50 ms    p99 ms    target",
+  "1 enqueue POST /send-message        \(.enqueue_send_message.rps | tostring | .[0:10])\t\t\(f(.enqueue_send_message.p50_ms))\t\(f(.enqueue_send_message.p99_ms))\t>=10000/s, p99<20ms",
+  "2 ceiling GET /health               \(.ceiling_health.rps | tostring | .[0:10])\t\t\(f(.ceiling_health.p50_ms))\t\(f(.ceiling_health.p99_ms))",
+  "  enqueue / ceiling                 \(.enqueue_to_ceiling_ratio)\t\t\t\t\t>=0.40",
+  "3 dispatch (\(.dispatch.messages) msgs, drained=\(.dispatch.drained))  \(.dispatch.messages_per_s)\t\t(\(.dispatch.seconds) s)\t\t>=3000/s",
+  "5 peak RSS MiB after 1 / after 3    \(.peak_rss_mib.after_enqueue) / \(.peak_rss_mib.after_dispatch)\t\t\t\t\t<150",
+  (if .reads == null then "4 reads                             not measured" else
+  "4 reads, \(.reads.messages_in_store) msgs: GET /statistics  \(.reads.statistics.rps)\t\t\(.reads.statistics.p50_ms)\t\(.reads.statistics.p99_ms)\tp99<20ms",
+  "  GET /statistics?until=<this hour>  \(.reads.statistics_until_current_hour.rps)\t\t\(.reads.statistics_until_current_hour.p50_ms)\t\(.reads.statistics_until_current_hour.p99_ms)\tp99<20ms",
+  "  GET /history?limit=50             \(.reads.history_page_limit_50.rps)\t\t\(.reads.history_page_limit_50.p50_ms)\t\(.reads.history_page_limit_50.p99_ms)\tp99<20ms" end),
+  "load average at start: \(.loadavg_at_start)",
+  "",
+  "written: bench/results.json"' bench/results.json
