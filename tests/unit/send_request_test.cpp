@@ -6,23 +6,12 @@
 #include <string>
 
 #include "common/errors.h"
+#include "expect_invalid_input.h"
 
 namespace notify {
 namespace {
 
 using nlohmann::json;
-
-#define EXPECT_INVALID_INPUT(statement, expected_code, expected_field)                        \
-    do {                                                                                      \
-        try {                                                                                 \
-            static_cast<void>(statement);                                                     \
-            ADD_FAILURE() << "expected notify::Error " << (expected_code) << ", none thrown"; \
-        } catch (const ::notify::Error& e) {                                                  \
-            EXPECT_EQ(e.kind(), ::notify::ErrorKind::kInvalidInput);                          \
-            EXPECT_EQ(e.code(), (expected_code));                                             \
-            EXPECT_EQ(e.field(), (expected_field));                                           \
-        }                                                                                     \
-    } while (0)
 
 // The contract's example request.
 json ValidBody() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "expect_invalid_input.h"
 
 namespace notify {
 namespace {
@@ -14,18 +15,6 @@ namespace {
 using nlohmann::json;
 
 // Runs `statement`, expecting a notify::Error of kind invalid input with this code and field.
-#define EXPECT_INVALID_INPUT(statement, expected_code, expected_field)                        \
-    do {                                                                                      \
-        try {                                                                                 \
-            static_cast<void>(statement);                                                     \
-            ADD_FAILURE() << "expected notify::Error " << (expected_code) << ", none thrown"; \
-        } catch (const ::notify::Error& e) {                                                  \
-            EXPECT_EQ(e.kind(), ::notify::ErrorKind::kInvalidInput);                          \
-            EXPECT_EQ(e.code(), (expected_code));                                             \
-            EXPECT_EQ(e.field(), (expected_field));                                           \
-        }                                                                                     \
-    } while (0)
-
 Template DeliveryReminder() {
     Template t;
     t.name = "delivery_reminder";
