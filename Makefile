@@ -29,6 +29,22 @@ test-sanitize: deps
 	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(SANITIZE_BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The concurrency tests built with ThreadSanitizer (-O1) in their own build directory: the queue
+# processor, dispatcher and its pacing, the SQLite store (a writer and a pool of readers), the HTTP
+# server, and the integration suites that drive notifyd with concurrent requests. The notifyd and
+# fake_myoperator children the integration tests start are TSan builds too and inherit
+# TSAN_OPTIONS; a report in a child fails the test (tests/integration/harness.cpp). A suite added
+# to one of these test files is picked up by its name in TSAN_TESTS; a new file needs a new name there.
+TSAN_BUILD_DIR ?= build-tsan
+TSAN_TESTS ?= ^(ProcessorTest|DispatcherTest|RateLimiter|TokenBucket|RecipientGap|SendingHold|SqliteStore[A-Za-z]*|OpenStoreUrl|HttpServer|ConcurrencyTest|CrashTest|DeliveryTest|WebhookTest|WebhookWithoutSecret)\.
+.PHONY: test-tsan
+test-tsan: export TSAN_OPTIONS = halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DNOTIFY_TSAN=ON -DNOTIFY_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+
 # Release build in its own directory, then the benchmark against the fake MyOperator on loopback
 # (bench/run_bench.sh: about 2 min once built; writes bench/results.json, see docs/benchmarks.md).
 BENCH_BUILD_DIR ?= build-release
@@ -38,6 +54,30 @@ bench: deps
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target notifyd fake_myoperator
 	bash bench/run_bench.sh $(BENCH_BUILD_DIR)
+
+# libFuzzer targets (fuzz/, docs/fuzzing.md), built with clang, ASan and UBSan in their own build
+# directory. Each runs FUZZ_SECONDS on the committed corpus fuzz/corpus/<target>/ (read only) and
+# writes what it finds to $(FUZZ_WORK_DIR)/<target>/, crashes to $(FUZZ_WORK_DIR)/crash-<target>-*.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_WORK_DIR ?= $(FUZZ_BUILD_DIR)/work
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= send_request webhook_event phone template_render
+FUZZ_FLAGS ?=
+.PHONY: fuzz fuzz-build
+fuzz-build: deps
+	@command -v clang++ >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev"; exit 1; }
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DNOTIFY_FUZZ=ON -DNOTIFY_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_WORK_DIR)/$$t; \
+	  dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_WORK_DIR)/crash-$$t- $$dict $(FUZZ_FLAGS) $(FUZZ_WORK_DIR)/$$t fuzz/corpus/$$t; \
+	done
 
 migrate: build
 	$(BUILD_DIR)/notifyd migrate

@@ -24,6 +24,9 @@ const PhoneNumberUtil& Util() {
     return *PhoneNumberUtil::GetInstance();
 }
 
+// E.164: at most 15 digits, country code included.
+constexpr std::size_t kMaxE164Digits = 15;
+
 bool HasOnlyPhoneCharacters(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) {
         return (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+';
@@ -53,6 +56,9 @@ std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_
     if (!util.IsValidNumber(number)) return std::nullopt;
     Phone phone;
     util.Format(number, PhoneNumberUtil::E164, &phone.e164);
+    // libphonenumber's metadata accepts some numbers longer than E.164 allows (German fixed lines
+    // with a 15-digit national number); WhatsApp cannot reach them, and no webhook could name them.
+    if (phone.e164.size() > 1 + kMaxE164Digits) return std::nullopt;
     phone.country_code = std::to_string(number.country_code());
     util.GetNationalSignificantNumber(number, &phone.national_number);
     return phone;
@@ -69,9 +75,32 @@ Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, 
     return *phone;
 }
 
+std::optional<Phone> SplitE164(std::string_view e164) {
+    // E.164: '+', then at most 15 digits; country calling codes are 1 to 3 digits and prefix-free,
+    // so at most one prefix of the digits is an assigned code.
+    if (e164.size() < 3 || e164.size() > 16 || e164.front() != '+') return std::nullopt;
+    const std::string_view digits = e164.substr(1);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    if (digits.front() == '0') return std::nullopt;
+    const auto& util = Util();
+    for (std::size_t length = 1; length <= 3 && length < digits.size(); ++length) {
+        int code = 0;
+        for (char c : digits.substr(0, length)) code = code * 10 + (c - '0');
+        std::string region;
+        util.GetRegionCodeForCountryCode(code, &region);
+        if (region == "ZZ") continue;  // not an assigned code
+        Phone phone;
+        phone.e164 = std::string(e164);
+        phone.country_code = std::string(digits.substr(0, length));
+        phone.national_number = std::string(digits.substr(length));
+        return phone;
+    }
+    return std::nullopt;
+}
+
 std::string MaskPhone(std::string_view e164) {
     std::size_t cc_len = 0;
-    if (auto phone = ParsePhone(e164, "ZZ")) cc_len = phone->country_code.size();
+    if (auto phone = SplitE164(e164)) cc_len = phone->country_code.size();
     const std::string_view digits = e164.substr(e164.starts_with('+') ? 1 : 0);
     if (digits.size() <= cc_len + 4) return std::string(e164.starts_with('+') ? "+" : "") + std::string(digits.size(), '*');
     std::string out = "+";

@@ -20,6 +20,12 @@ std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_
 Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, const std::string& field);
 
 // "+919876543210" -> "+91******3210": country code and the last four digits stay visible.
+// A stored E.164 number split into country code and national number, without validating the
+// national part again (it was validated when the message was accepted): libphonenumber's full
+// parse costs tens of microseconds, this a table lookup. Nullopt when it is not E.164 with an
+// assigned country code.
+std::optional<Phone> SplitE164(std::string_view e164);
+
 std::string MaskPhone(std::string_view e164);
 
 bool IsSupportedRegion(std::string_view region);

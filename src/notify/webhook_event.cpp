@@ -15,6 +15,7 @@ namespace {
 constexpr std::size_t kMaxIdLength = 256;
 constexpr std::size_t kMaxReasonLength = 500;
 constexpr std::string_view kInboundType = "message.received";
+constexpr double kEndOfYear9999Ms = 253402300800000.0;  // 10000-01-01T00:00:00Z
 
 std::string Lower(std::string_view text) {
     std::string out(text);
@@ -52,10 +53,13 @@ std::optional<TimeMs> EventTime(const nlohmann::json& envelope) {
     if (it->is_number()) {
         // Epoch seconds or milliseconds: a number this large is milliseconds (seconds would be past 5138).
         const double value = it->get<double>();
-        if (!std::isfinite(value) || value < 0) {
+        const double ms = value >= 1e11 ? value : value * 1000.0;
+        // Past the year 9999 (which ISO text cannot reach either) is no time at all, and far enough
+        // past it the conversion to TimeMs would overflow.
+        if (!std::isfinite(value) || value < 0 || ms >= kEndOfYear9999Ms) {
             throw InvalidInput("invalid_field", "timestamp must be an ISO-8601 time", "timestamp");
         }
-        return static_cast<TimeMs>(value >= 1e11 ? value : value * 1000.0);
+        return static_cast<TimeMs>(ms);
     }
     throw InvalidInput("invalid_field", "timestamp must be an ISO-8601 time", "timestamp");
 }
@@ -87,7 +91,13 @@ std::string FailureReason(const nlohmann::json& payload) {
         const auto errors = payload.find("errors");
         if (errors != payload.end() && errors->is_array() && !errors->empty()) reason = describe(errors->front());
     }
-    if (reason.size() > kMaxReasonLength) reason.resize(kMaxReasonLength);
+    if (reason.size() > kMaxReasonLength) {
+        // Cut before a UTF-8 character that does not fit whole, not inside it: the reason is shown
+        // again as JSON, and half a character is invalid UTF-8 there.
+        std::size_t cut = kMaxReasonLength;
+        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
+        reason.resize(cut);
+    }
     return reason;
 }
 

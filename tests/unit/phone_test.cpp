@@ -87,6 +87,16 @@ TEST(ParsePhone, RejectsTooLongNumbers) {
     EXPECT_FALSE(ParsePhone(std::string(40, '9'), "IN"));
 }
 
+// Found by fuzz_phone (fuzz/corpus/phone/regress-longer-than-e164): libphonenumber calls this German
+// number valid, but with its 15-digit national number it has 17 digits, more than E.164 allows.
+TEST(ParsePhone, RejectsNumbersLongerThanFifteenDigits) {
+    EXPECT_EQ(E164("0669876543210719", "DE"), "<invalid>");
+    EXPECT_EQ(E164("+49669876543210719", "IN"), "<invalid>");
+    EXPECT_EQ(E164("+4966987654321071", "IN"), "<invalid>");  // sixteen digits
+    // Fifteen digits are fine.
+    EXPECT_EQ(E164("+496698765432107", "IN"), "+496698765432107");
+}
+
 TEST(ParsePhone, RejectsEmptyAndBlank) {
     EXPECT_FALSE(ParsePhone("", "IN"));
     EXPECT_FALSE(ParsePhone("   ", "IN"));
@@ -169,6 +179,28 @@ TEST(IsSupportedRegion, RejectsUnknownOrMalformedCodes) {
     EXPECT_FALSE(IsSupportedRegion(""));
     EXPECT_FALSE(IsSupportedRegion("IND"));
     EXPECT_FALSE(IsSupportedRegion("in"));  // callers upper-case first (see ParseConfig)
+}
+
+// ---- SplitE164
+
+TEST(SplitE164, AgreesWithTheFullParseOnValidNumbers) {
+    for (const char* number : {"+919876543210", "+14155552671", "+447911123456", "+971501234567", "+8613912345678",
+                               "+35312345678", "+2348031234567", "+886912345678"}) {
+        const auto full = ParsePhone(number, "ZZ");
+        ASSERT_TRUE(full) << number;
+        const auto split = SplitE164(number);
+        ASSERT_TRUE(split) << number;
+        EXPECT_EQ(split->e164, full->e164);
+        EXPECT_EQ(split->country_code, full->country_code) << number;
+        EXPECT_EQ(split->national_number, full->national_number) << number;
+    }
+}
+
+TEST(SplitE164, RefusesWhatIsNotE164WithAnAssignedCountryCode) {
+    for (const char* text : {"", "+", "+9", "919876543210", "+91 98765 43210", "+91-9876543210", "+0919876543210",
+                             "+9198765432101234", "+91987654321a", "+999123456789", "++919876543210"}) {
+        EXPECT_FALSE(SplitE164(text)) << text;
+    }
 }
 
 }  // namespace

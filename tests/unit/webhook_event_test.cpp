@@ -90,6 +90,22 @@ TEST(ParseWebhookEvent, FailureReasonFromTheShapesSeen) {
     EXPECT_EQ(Parse(Envelope("message.delivered", {{"id", "p"}, {"reason", "x"}})).failure_reason, "");
 }
 
+// A long reason is cut to 500 bytes at a character boundary: cutting inside a multi-byte character
+// left invalid UTF-8 (fuzz/corpus/webhook_event/regress-reason-cut-inside-utf8).
+TEST(ParseWebhookEvent, LongFailureReasonIsCutBetweenCharacters) {
+    const std::string hindi = "\xE0\xA4\xAC";  // a 3-byte character
+    const WebhookEvent e = Parse(Envelope("message.failed", {{"id", "p"}, {"reason", std::string(499, 'x') + hindi}}));
+    EXPECT_EQ(e.failure_reason, std::string(499, 'x'));
+    EXPECT_NO_THROW(static_cast<void>(nlohmann::json(e.failure_reason).dump()));
+    // A character that fits whole is kept.
+    const WebhookEvent fits =
+        Parse(Envelope("message.failed", {{"id", "p"}, {"reason", std::string(497, 'x') + hindi + "yy"}}));
+    EXPECT_EQ(fits.failure_reason, std::string(497, 'x') + hindi);
+    // ASCII is cut at exactly 500 bytes.
+    EXPECT_EQ(Parse(Envelope("message.failed", {{"id", "p"}, {"reason", std::string(600, 'x')}})).failure_reason,
+              std::string(500, 'x'));
+}
+
 TEST(ParseWebhookEvent, InboundMessageCarriesItsText) {
     auto body = Envelope(
         "message.received",
@@ -141,6 +157,17 @@ TEST(ParseWebhookEvent, NumericIdsAndEpochTimestampsAreTolerated) {
     EXPECT_EQ(Parse(body).occurred_at, 1782439856123);
     body.erase("timestamp");
     EXPECT_FALSE(Parse(body).occurred_at);
+}
+
+// Found by fuzz_webhook_event (fuzz/corpus/webhook_event/regress-timestamp-overflow): a numeric
+// timestamp too large for TimeMs was converted anyway, which is undefined behaviour.
+TEST(ParseWebhookEvent, EpochTimestampsPastTheYear9999AreInvalid) {
+    EXPECT_EQ(ErrorCode(R"({"event_id":"2","timestamp":17617695840012358400})"), "invalid_field");
+    EXPECT_EQ(ErrorCode(R"({"event_id":"2","timestamp":18446744073709551615})"), "invalid_field");
+    EXPECT_EQ(ErrorCode(R"({"event_id":"2","timestamp":1e300})"), "invalid_field");
+    EXPECT_EQ(ErrorCode(R"({"event_id":"2","timestamp":253402300800000})"), "invalid_field");
+    EXPECT_EQ(Parse({{"event_id", "2"}, {"timestamp", 253402300799999}}).occurred_at, 253402300799999);
+    EXPECT_EQ(Parse({{"event_id", "2"}, {"timestamp", 1.7695584e9}}).occurred_at, 1769558400000);
 }
 
 TEST(ClassifyInboundText, StopAndUnsubscribeInAnyCaseAndHindi) {

@@ -1,0 +1,9 @@
+// libFuzzer entry point; the target itself is FuzzWebhookEvent in fuzz/targets.cpp.
+#include <cstddef>
+#include <cstdint>
+
+#include "targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return notify::fuzz::FuzzWebhookEvent(data, size);
+}
