@@ -2,7 +2,7 @@
 # Benchmarks the Release notifyd against the fake MyOperator on loopback (see docs/benchmarks.md).
 # Usage: bench/run_bench.sh [BUILD_DIR]    (default build-release; `make bench` builds it first)
 # Tunables (environment): BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
-# BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 20000),
+# BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 50000),
 # BENCH_DRAIN_TIMEOUT (seconds, default 150), BENCH_READS_ROWS (messages in the store for the
 # read benchmark, default 1000000; 0 skips it).
 # Writes bench/results.json and prints a table. About 2 min on 2 cores; each step is bounded
@@ -14,7 +14,7 @@ BUILD_DIR=${1:-build-release}
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
-DISPATCH_N=${BENCH_DISPATCH_N:-20000}
+DISPATCH_N=${BENCH_DISPATCH_N:-50000}
 DRAIN_TIMEOUT=${BENCH_DRAIN_TIMEOUT:-150}
 READS_ROWS=${BENCH_READS_ROWS:-1000000}
 NOTIFYD="$ROOT/$BUILD_DIR/notifyd"
@@ -175,30 +175,7 @@ if [ "$READS_ROWS" -gt 0 ]; then
   cp "$WORK/dispatch/n.db" "$WORK/reads/n.db"
   log "reads: inserting $READS_ROWS messages with sqlite3"
   R0=$(date +%s.%N)
-  sqlite3 "$WORK/reads/n.db" > "$WORK/reads/sqlite3.log" <<SQL
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $READS_ROWS),
-now(ms) AS (SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000)
-INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters,
-    context, status, provider_message_id, attempts, created_at, updated_at, sent_at, delivered_at,
-    read_at, failed_at)
-SELECT printf('b0000000-0000-4000-8000-%012x', i), printf('+9198%08d', i % 50000000),
-    CASE i % 3 WHEN 0 THEN 'delivery_reminder' WHEN 1 THEN 'payment_reminder' ELSE 'order_confirmation' END,
-    'delivery_reminder', 'en', '["Bench","Jan 28","Area"]',
-    '{"customer_name":"Bench","delivery_date":"Jan 28","area":"Area"}',
-    CASE WHEN i % 20 = 0 THEN 'failed' WHEN i % 3 = 0 THEN 'read' WHEN i % 3 = 1 THEN 'delivered' ELSE 'sent' END,
-    CASE WHEN i % 20 = 0 THEN NULL ELSE printf('wamid.bench%d', i) END, 1,
-    ms - ($READS_ROWS - i) * 2592, ms - ($READS_ROWS - i) * 2592,
-    CASE WHEN i % 20 = 0 THEN NULL ELSE ms - ($READS_ROWS - i) * 2592 END,
-    CASE WHEN i % 20 <> 0 AND i % 3 <> 2 THEN ms - ($READS_ROWS - i) * 2592 END,
-    CASE WHEN i % 20 <> 0 AND i % 3 = 0 THEN ms - ($READS_ROWS - i) * 2592 END,
-    CASE WHEN i % 20 = 0 THEN ms - ($READS_ROWS - i) * 2592 END
-FROM n, now;
-COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
-SQL
+  sed "s/:rows/$READS_ROWS/g" bench/fill_reads.sql | sqlite3 "$WORK/reads/n.db" > "$WORK/reads/sqlite3.log"
   R1=$(date +%s.%N)
   FILL_S=$(awk -v a="$R0" -v b="$R1" 'BEGIN {printf "%.1f", b - a}')
   start_notifyd reads

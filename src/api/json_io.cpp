@@ -1,10 +1,97 @@
 #include "api/json_io.h"
 
+#include <charconv>
+#include <cmath>
+
 #include "common/errors.h"
 #include "common/time_format.h"
+#include "http/errors.h"
 #include "notify/phone.h"
 
 namespace notify {
+namespace {
+
+// A JSON string exactly as DumpJsonSafe prints it. Printable ASCII other than the characters it
+// escapes is copied as it is; anything else (control characters, non-ASCII, invalid UTF-8) is
+// rare and goes through DumpJsonSafe itself.
+void AppendJsonString(std::string& out, std::string_view text) {
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') {
+            out += DumpJsonSafe(nlohmann::json(std::string(text)));
+            return;
+        }
+    }
+    out += '"';
+    out.append(text);
+    out += '"';
+}
+
+void AppendInt(std::string& out, std::int64_t value) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, end);
+}
+
+void AppendTimeOrNull(std::string& out, const std::optional<TimeMs>& t) {
+    if (!t) {
+        out += "null";
+        return;
+    }
+    out += '"';
+    AppendIsoTime(out, *t);
+    out += '"';
+}
+
+void AppendTextOrNull(std::string& out, const std::string& text) {
+    if (text.empty()) {
+        out += "null";
+    } else {
+        AppendJsonString(out, text);
+    }
+}
+
+// A rate in percent with two decimals, null when there is nothing to divide by. The double is
+// printed by nlohmann::json itself, so its digits are those the contract's examples show.
+void AppendPercent(std::string& out, std::int64_t numerator, std::int64_t denominator) {
+    if (denominator == 0) {
+        out += "null";
+        return;
+    }
+    const double percent =
+        std::round(10000.0 * static_cast<double>(numerator) / static_cast<double>(denominator)) / 100.0;
+    out += nlohmann::json(percent).dump();
+}
+
+// The keys in nlohmann::json's (sorted) order; `extra` is called at "since", between "sent" and
+// "skipped_rollout", and at the end, for the top level's by_type, since and until.
+template <typename Extra>
+void AppendCounts(std::string& out, const StatusCounts& c, Extra&& extra) {
+    out += "\"delivered\":";
+    AppendInt(out, c.delivered);
+    out += ",\"delivery_rate\":";
+    AppendPercent(out, c.delivered, c.sent);
+    out += ",\"failed\":";
+    AppendInt(out, c.failed);
+    out += ",\"queued\":";
+    AppendInt(out, c.queued);
+    out += ",\"read\":";
+    AppendInt(out, c.read);
+    out += ",\"sent\":";
+    AppendInt(out, c.sent);
+    extra(false);
+    out += ",\"skipped_rollout\":";
+    AppendInt(out, c.skipped_rollout);
+    out += ",\"success_rate\":";
+    AppendPercent(out, c.sent, c.sent + c.failed);
+    out += ",\"suppressed\":";
+    AppendInt(out, c.suppressed);
+    out += ",\"total\":";
+    AppendInt(out, c.total);
+    extra(true);
+}
+
+}  // namespace
 
 nlohmann::json ParseJsonObjectBody(const HttpRequest& request, bool allow_empty) {
     if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -49,6 +136,65 @@ nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detai
         out["context"] = context.is_discarded() ? nlohmann::json::object() : context;
     }
     return out;
+}
+
+void AppendMessageJson(std::string& out, const Message& message, bool mask_phone) {
+    // The keys of MessageToJson(message, mask_phone, false) in the order nlohmann::json prints
+    // them (sorted), with the same values.
+    out += "{\"attempts\":";
+    AppendInt(out, message.attempts);
+    out += ",\"created_at\":";
+    AppendTimeOrNull(out, message.created_at);
+    out += ",\"delivered_at\":";
+    AppendTimeOrNull(out, message.delivered_at);
+    out += ",\"failed_at\":";
+    AppendTimeOrNull(out, message.failed_at);
+    out += ",\"id\":";
+    AppendJsonString(out, message.id);
+    out += ",\"last_error\":";
+    AppendTextOrNull(out, message.last_error);
+    out += ",\"message_type\":";
+    AppendJsonString(out, message.message_type);
+    out += ",\"next_attempt_at\":";
+    AppendTimeOrNull(out, message.next_attempt_at);
+    out += ",\"phone\":";
+    AppendJsonString(out, mask_phone ? MaskPhone(message.phone) : message.phone);
+    out += ",\"provider_message_id\":";
+    AppendTextOrNull(out, message.provider_message_id);
+    out += ",\"read_at\":";
+    AppendTimeOrNull(out, message.read_at);
+    out += ",\"sent_at\":";
+    AppendTimeOrNull(out, message.sent_at);
+    out += ",\"status\":";
+    AppendJsonString(out, ToString(message.status));
+    out += ",\"updated_at\":";
+    AppendTimeOrNull(out, message.updated_at);
+    out += '}';
+}
+
+void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::optional<TimeMs>& since,
+                          const std::optional<TimeMs>& until) {
+    out += "{\"by_type\":{";
+    bool first = true;
+    for (const auto& [type, counts] : stats.by_type) {  // std::map: sorted as nlohmann::json sorts keys
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, type);
+        out += ":{";
+        AppendCounts(out, counts, [](bool) {});
+        out += '}';
+    }
+    out += "},";
+    AppendCounts(out, stats.all, [&](bool end) {
+        if (!end) {
+            out += ",\"since\":";
+            AppendTimeOrNull(out, since);
+        } else {
+            out += ",\"until\":";
+            AppendTimeOrNull(out, until);
+        }
+    });
+    out += '}';
 }
 
 nlohmann::json AttemptToJson(const Attempt& attempt) {

@@ -23,6 +23,15 @@ nlohmann::json TextOrNull(const std::string& text);
 // A message as the API shows it. Viewers get masked phone numbers; `detail` adds the context
 // and the rendered parameters.
 nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detail);
+// Appends DumpJsonSafe(MessageToJson(message, mask_phone, false)), byte for byte, without building
+// the JSON tree: GET /history prints up to 200 of these per request.
+void AppendMessageJson(std::string& out, const Message& message, bool mask_phone);
+
+// The GET /statistics body: the contract's counts and rates for all messages, "by_type", and the
+// range asked for ("since", "until": the times or null). Written directly like AppendMessageJson,
+// byte for byte what DumpJsonSafe prints for the same JSON tree.
+void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::optional<TimeMs>& since,
+                          const std::optional<TimeMs>& until);
 nlohmann::json AttemptToJson(const Attempt& attempt);
 nlohmann::json StatusEventToJson(const StatusEvent& event);
 nlohmann::json TemplateToJson(const Template& tmpl);

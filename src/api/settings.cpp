@@ -29,7 +29,7 @@ void RegisterSettingsRoutes(Router& router, ApiContext& ctx) {
         // Any PUT also lifts a hold after a provider fault: the admin says the account is fixed. If
         // it is not, the next send finds out and holds again.
         ctx.dispatcher.ClearHold("admin " + updated.updated_by);
-        ctx.processor.Wake();  // unpausing should send what waited at once
+        ctx.processor.WakeAll();  // unpausing should send what waited at once
         return JsonResponse(200, SettingsToJson(updated));
     });
 }

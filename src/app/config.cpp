@@ -181,8 +181,8 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
         config.log_level = *level;
     }
     config.http_threads = static_cast<int>(GetInt(vars, "HTTP_THREADS", 2, 1, 64));
-    config.handler_threads = static_cast<int>(GetInt(vars, "HANDLER_THREADS", 8, 1, 256));
-    config.processor_concurrency = static_cast<int>(GetInt(vars, "PROCESSOR_CONCURRENCY", 4, 1, 256));
+    config.handler_threads = static_cast<int>(GetInt(vars, "HANDLER_THREADS", 64, 1, 1024));
+    config.processor_concurrency = static_cast<int>(GetInt(vars, "PROCESSOR_CONCURRENCY", 16, 1, 256));
     config.processor_batch = static_cast<int>(GetInt(vars, "PROCESSOR_BATCH", 64, 1, 10000));
     config.processor_idle_poll_ms = static_cast<int>(GetInt(vars, "PROCESSOR_IDLE_POLL_MS", 1000, 10, 60000));
     config.shutdown_grace_ms = static_cast<int>(GetInt(vars, "SHUTDOWN_GRACE_MS", 15000, 0, 600000));

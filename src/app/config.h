@@ -34,8 +34,8 @@ struct Config {
     // Beyond the contract: tuning with safe defaults.
     std::string log_level = "info";
     int http_threads = 2;           // HTTP_THREADS: socket threads
-    int handler_threads = 8;        // HANDLER_THREADS: request handlers (may wait on the provider)
-    int processor_concurrency = 4;  // PROCESSOR_CONCURRENCY: sends in flight from the background processor
+    int handler_threads = 64;       // HANDLER_THREADS: request handlers (may wait on the provider or a commit)
+    int processor_concurrency = 16;  // PROCESSOR_CONCURRENCY: sends in flight from the background processor
     int processor_batch = 64;       // PROCESSOR_BATCH: entries claimed at once
     int processor_idle_poll_ms = 1000;  // PROCESSOR_IDLE_POLL_MS: longest sleep when nothing is due
     int shutdown_grace_ms = 15000;  // SHUTDOWN_GRACE_MS: how long in-flight work may finish at SIGTERM

@@ -38,6 +38,48 @@ bool Expect(std::string_view text, std::size_t& pos, char c) {
 
 }  // namespace
 
+void AppendIsoTime(std::string& out, TimeMs t) {
+    // Years 0000-9999 with a non-negative time: digits written directly (history pages print six
+    // times per message). Anything else: the general path below, which prints the same way.
+    constexpr TimeMs kYear10000 = 253402300800000;
+    if (t < 0 || t >= kYear10000) {
+        out += FormatIsoTime(t);
+        return;
+    }
+    constexpr std::int64_t kMsPerDay = 86400000;
+    const std::int64_t days = t / kMsPerDay;
+    std::int64_t ms = t % kMsPerDay;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's civil_from_days; days >= 0 here).
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = z / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    const unsigned year = static_cast<unsigned>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+    const unsigned millis = static_cast<unsigned>(ms % 1000);
+    ms /= 1000;
+    const unsigned second = static_cast<unsigned>(ms % 60);
+    const unsigned minute = static_cast<unsigned>(ms / 60 % 60);
+    const unsigned hour = static_cast<unsigned>(ms / 3600);
+    char buf[24] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0',
+                    '0', ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', 'Z'};
+    const auto put = [&buf](std::size_t end, unsigned value, int digits) {
+        for (int i = 0; i < digits; ++i, value /= 10)
+            buf[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    };
+    put(3, year, 4);
+    put(6, month, 2);
+    put(9, day, 2);
+    put(12, hour, 2);
+    put(15, minute, 2);
+    put(18, second, 2);
+    put(22, millis, 3);
+    out.append(buf, sizeof buf);
+}
+
 std::string FormatIsoTime(TimeMs t) {
     using namespace std::chrono;
     const sys_time<milliseconds> tp{milliseconds{t}};

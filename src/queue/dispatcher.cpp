@@ -52,7 +52,7 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
     result.attempt.number = message.attempts + 1;
     result.attempt.started_at = clock_.NowMs();
 
-    const auto phone = ParsePhone(message.phone, "ZZ");
+    const auto phone = SplitE164(message.phone);
     if (!phone) {
         // Only E.164 numbers are stored; one that no longer parses cannot be sent, ever.
         result.outcome.kind = SendOutcome::Kind::kPermanent;

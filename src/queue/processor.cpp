@@ -131,6 +131,16 @@ void QueueProcessor::Wake() {
         std::lock_guard lock(mutex_);
         ++wake_generation_;
     }
+    // One new message needs one worker; waking them all on every request costs more CPU in
+    // context switches than the request itself. A worker that finds work loops for more.
+    wake_.notify_one();
+}
+
+void QueueProcessor::WakeAll() {
+    {
+        std::lock_guard lock(mutex_);
+        ++wake_generation_;
+    }
     wake_.notify_all();
 }
 
@@ -164,6 +174,8 @@ void QueueProcessor::WorkerLoop(int index) {
                 const Lease lease{owner, now + options_.lease_ms};
                 std::vector<Message> claimed =
                     store_.ClaimDue(now, gate.kind == SendGate::Kind::kProbe ? 1 : claim_size, lease, false);
+                // A full claim means more may be due: another idle worker takes the next ones.
+                if (static_cast<int>(claimed.size()) == claim_size) Wake();
                 std::size_t sent = 0;
                 // Entries still waiting when the lease nears its end are handed back rather than sent
                 // late: once the lease expires another worker may take them, and both would send.

@@ -58,7 +58,9 @@ public:
     void Start();
     // Workers finish the send they are in, hand back what they claimed but did not send, and exit.
     void Stop();
+    // New work: wakes one idle worker (Wake) or all of them (WakeAll, e.g. on unpause).
     void Wake();
+    void WakeAll();
 
     ProcessorStatus Status() const;
 

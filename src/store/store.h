@@ -97,8 +97,10 @@ public:
     // Writes the message and its queue entry (due at next_attempt_at) in one transaction.
     // With claim set, the entry is leased to the caller at once (an immediate send), so the
     // background processor does not take it meanwhile. A message whose status is final
-    // (suppressed, skipped_rollout) gets no queue entry. An idempotency key seen before returns
-    // the first message with created = false and writes nothing.
+    // (suppressed, skipped_rollout) gets no queue entry. A queued message to a number that has
+    // opted out is stored as suppressed instead (checked in the same transaction), with no queue
+    // entry and no claim. An idempotency key seen before returns the first message with
+    // created = false and writes nothing.
     virtual EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at,
                                   const std::optional<Lease>& claim) = 0;
 
@@ -120,6 +122,8 @@ public:
 
     virtual std::optional<Message> GetMessage(std::string_view message_id) = 0;
     virtual std::vector<Attempt> ListAttempts(std::string_view message_id) = 0;
+    // Newest first. The items leave parameters and context_json empty (lists do not show them;
+    // GetMessage has them).
     virtual HistoryPage History(const HistoryQuery& query) = 0;
     virtual Statistics Stats(const StatsQuery& query) = 0;
 

@@ -627,6 +627,180 @@ TEST_F(SqliteStoreTest, StatsFromHourlyCountersMatchCountingEveryMessage) {
     EXPECT_EQ(Scalar("SELECT SUM(count) FROM stats_hourly"), 30);
 }
 
+WebhookEventRecord Event(const std::string& id, TimeMs received_at, const std::string& type = "message.delivered") {
+    return WebhookEventRecord{id, type, received_at, std::nullopt};
+}
+
+StatusReport Report(MessageStatus status, TimeMs at, const std::string& provider_id = "wamid.m1") {
+    return StatusReport{provider_id, status, at, {}};
+}
+
+// Counts per (type, status) of the messages created in [since, until), straight from the rows.
+Statistics CountEveryMessage(const std::vector<Message>& messages, std::optional<TimeMs> since,
+                             std::optional<TimeMs> until) {
+    Statistics stats;
+    for (const Message& m : messages) {
+        if ((since && m.created_at < *since) || (until && m.created_at >= *until)) continue;
+        for (StatusCounts* c : {&stats.all, &stats.by_type[m.message_type]}) {
+            ++c->total;
+            c->queued += m.status == MessageStatus::kQueued || m.status == MessageStatus::kSending;
+            c->sent += m.status == MessageStatus::kSent || m.status == MessageStatus::kDelivered ||
+                       m.status == MessageStatus::kRead;
+            c->delivered += m.status == MessageStatus::kDelivered || m.status == MessageStatus::kRead;
+            c->read += m.status == MessageStatus::kRead;
+            c->failed += m.status == MessageStatus::kFailed;
+            c->suppressed += m.status == MessageStatus::kSuppressed;
+            c->skipped_rollout += m.status == MessageStatus::kSkippedRollout;
+        }
+    }
+    return stats;
+}
+
+void ExpectSameCounts(const StatusCounts& got, const StatusCounts& expected, const std::string& where) {
+    EXPECT_EQ(got.total, expected.total) << where;
+    EXPECT_EQ(got.queued, expected.queued) << where;
+    EXPECT_EQ(got.sent, expected.sent) << where;
+    EXPECT_EQ(got.delivered, expected.delivered) << where;
+    EXPECT_EQ(got.read, expected.read) << where;
+    EXPECT_EQ(got.failed, expected.failed) << where;
+    EXPECT_EQ(got.suppressed, expected.suppressed) << where;
+    EXPECT_EQ(got.skipped_rollout, expected.skipped_rollout) << where;
+}
+
+TEST_F(SqliteStoreTest, StatsFromDailyAndTotalCountersMatchCountingEveryMessage) {
+    // 150 messages over about 45 days, one every 7 h 13 min 17 s, so that days, hours and seconds
+    // are cut everywhere; three types and every status; then old messages change status (moving
+    // counts between statuses in past days), one changes type and day, and two are deleted.
+    constexpr TimeMs kHour = 3'600'000;
+    constexpr TimeMs kDay = 24 * kHour;
+    constexpr TimeMs kStart = 1'699'920'000'000;  // 2023-11-14T00:00:00Z: a day boundary
+    constexpr TimeMs kStep = 7 * kHour + 13 * 60'000 + 17'000;
+    constexpr int kCount = 150;
+    const std::vector<std::string> types = {"delivery_reminder", "payment_reminder", "welcome"};
+    const std::vector<MessageStatus> statuses = {
+        MessageStatus::kQueued, MessageStatus::kSent,       MessageStatus::kDelivered,     MessageStatus::kRead,
+        MessageStatus::kFailed, MessageStatus::kSuppressed, MessageStatus::kSkippedRollout};
+    for (int i = 0; i < kCount; ++i) {
+        Message m = MakeMessage("s" + std::to_string(i), kStart + i * kStep, types[static_cast<std::size_t>(i) % 3],
+                                kPhone1, statuses[static_cast<std::size_t>(i) % statuses.size()]);
+        if (m.status != MessageStatus::kQueued) m.provider_message_id = "wamid.s" + std::to_string(i);
+        Enqueue(m, kStart);
+    }
+    const TimeMs now = kStart + kCount * kStep;
+    // The queued ones are sent (queued -> sending -> sent), some fail for good.
+    for (const auto& m : store_->ClaimDue(now, 1000, Lease{"w", now + 60'000}, false)) {
+        const bool fail = m.id.back() % 2 == 0;
+        AttemptResult result;
+        result.attempt = MakeAttempt(m.id, 1, now, fail ? AttemptOutcome::kPermanent : AttemptOutcome::kAccepted);
+        result.next = fail ? AttemptResult::Next::kFailed : AttemptResult::Next::kSent;
+        result.now = now;
+        store_->CompleteAttempt(result);
+    }
+    // Webhooks move old sent messages to delivered and read; a failed one is queued again.
+    int event = 0;
+    for (int i = 0; i < kCount; i += 5) {
+        const Message m = *store_->GetMessage("s" + std::to_string(i));
+        if (m.provider_message_id.empty()) continue;
+        const MessageStatus to = i % 2 ? MessageStatus::kDelivered : MessageStatus::kRead;
+        store_->ApplyStatusReport(Event("ev" + std::to_string(++event), now), Report(to, now, m.provider_message_id));
+    }
+    ASSERT_TRUE(store_->Requeue("s4", now));
+    {
+        // Writes no code path makes today, straight to the file: the triggers must follow them too.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        for (const char* sql :
+             {"DELETE FROM notifications_log WHERE id IN ('s20', 's101')",
+              "UPDATE notifications_log SET message_type = 'welcome', created_at = created_at + 86400000 * 3 + 5"
+              " WHERE id = 's30'"}) {
+            ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        }
+        sqlite3_close(db);
+    }
+
+    std::vector<Message> messages;
+    for (int i = 0; i < kCount; ++i) {
+        if (auto m = store_->GetMessage("s" + std::to_string(i))) messages.push_back(*m);
+    }
+    ASSERT_EQ(messages.size(), static_cast<std::size_t>(kCount - 2));
+
+    // Each level of counters holds exactly what counting the rows gives; counters keep 'sending'
+    // under 'queued' (migration 0005).
+    const std::string kBucket = "CASE status WHEN 'sending' THEN 'queued' ELSE status END";
+    for (const std::string& sql : std::vector<std::string>{
+             "SELECT COUNT(*) FROM (SELECT created_at / 3600000, message_type, " + kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log"
+                 " GROUP BY 1, 2, 3 EXCEPT SELECT hour, message_type, status, count FROM stats_hourly WHERE count <> "
+                 "0)",
+             "SELECT COUNT(*) FROM (SELECT hour, message_type, status, count FROM stats_hourly WHERE count <> 0 EXCEPT"
+             " SELECT created_at / 3600000, message_type, " +
+                 kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log GROUP BY 1, 2, 3)",
+             "SELECT COUNT(*) FROM (SELECT created_at / 86400000, message_type, " + kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log"
+                 " GROUP BY 1, 2, 3 EXCEPT SELECT day, message_type, status, count FROM stats_daily WHERE count <> 0)",
+             "SELECT COUNT(*) FROM (SELECT day, message_type, status, count FROM stats_daily WHERE count <> 0 EXCEPT"
+             " SELECT created_at / 86400000, message_type, " +
+                 kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log GROUP BY 1, 2, 3)",
+             "SELECT COUNT(*) FROM (SELECT message_type, " + kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log GROUP BY 1, 2"
+                 " EXCEPT SELECT message_type, status, count FROM stats_total WHERE count <> 0)",
+             "SELECT COUNT(*) FROM (SELECT message_type, status, count FROM stats_total WHERE count <> 0"
+             " EXCEPT SELECT message_type, " +
+                 kBucket +
+                 ", COUNT(*)"
+                 " FROM notifications_log GROUP BY 1, 2)",
+             "SELECT COUNT(*) FROM stats_hourly WHERE count < 0", "SELECT COUNT(*) FROM stats_daily WHERE count < 0",
+             "SELECT COUNT(*) FROM stats_total WHERE count < 0"}) {
+        EXPECT_EQ(Scalar(sql.c_str()), 0) << sql;
+    }
+    EXPECT_EQ(Scalar("SELECT SUM(count) FROM stats_daily"), kCount - 2);
+    EXPECT_EQ(Scalar("SELECT SUM(count) FROM stats_total"), kCount - 2);
+
+    // Range ends: unbounded, before and after everything, day and hour boundaries, a millisecond
+    // either side of them, mid-hour and mid-day; every pair of them, so also empty ranges and
+    // since > until, ranges inside one hour or one day, and ranges read as all time less the rest.
+    std::vector<std::optional<TimeMs>> ends = {std::nullopt, 0, kStart - 5 * kDay, now + 40 * kDay,
+                                               253'402'300'800'000};
+    for (TimeMs base : {kStart, kStart + 17 * kDay, kStart + 31 * kDay + 5 * kHour, now - 2 * kDay}) {
+        const TimeMs day = base - base % kDay;
+        for (TimeMs t : {day, day - 1, day + 1, day + 13 * kHour, day + 13 * kHour + 1, day + 13 * kHour - 1,
+                         day + 13 * kHour + 27 * 60'000, day + 23 * kHour + 59 * 60'000, day + 41 * 60'000}) {
+            ends.push_back(t);
+        }
+    }
+    for (int i : {0, 1, 57, 149}) ends.push_back(kStart + i * kStep);  // exactly a message's time
+    int checked = 0;
+    for (const auto& since : ends) {
+        for (const auto& until : ends) {
+            const std::string where =
+                (since ? std::to_string(*since) : "-") + " .. " + (until ? std::to_string(*until) : "-");
+            const Statistics expected = CountEveryMessage(messages, since, until);
+            const Statistics got = store_->Stats(StatsQuery{since, until});
+            ExpectSameCounts(got.all, expected.all, where);
+            std::vector<std::string> got_types;
+            std::vector<std::string> expected_types;
+            for (const auto& [type, counts] : got.by_type) got_types.push_back(type);
+            for (const auto& [type, counts] : expected.by_type) expected_types.push_back(type);
+            EXPECT_EQ(got_types, expected_types) << where;
+            for (const auto& [type, counts] : expected.by_type) {
+                if (got.by_type.contains(type)) ExpectSameCounts(got.by_type.at(type), counts, where + " " + type);
+            }
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 1000);
+    const Statistics empty = store_->Stats(StatsQuery{kStart + 3 * kDay, kStart + kDay});
+    EXPECT_EQ(empty.all.total, 0);
+    EXPECT_TRUE(empty.by_type.empty());
+}
+
 TEST_F(SqliteStoreTest, StatsCountPerTheContractDefinitions) {
     // Every status once for delivery_reminder, created kT0 + 0..7; two more for payment_reminder.
     const std::vector<MessageStatus> statuses = {
@@ -795,6 +969,14 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeConsistentCounts) {
                     const Statistics stats = store_->Stats(StatsQuery{});
                     store_->History(HistoryQuery{});
                     if (depth < 0 || stats.all.total > kWriters * kPerWriter) ++reader_errors;
+                    // A range read as several counters must see one snapshot of them.
+                    const Statistics part = store_->Stats(StatsQuery{kT0 + 10, std::nullopt});
+                    std::int64_t by_type = 0;
+                    for (const auto& [type, counts] : part.by_type) by_type += counts.total;
+                    if (part.all.total < 0 || part.all.total > kWriters * (kPerWriter - 10) ||
+                        by_type != part.all.total) {
+                        ++reader_errors;
+                    }
                 } catch (const std::exception&) {
                     ++reader_errors;
                 }
@@ -824,14 +1006,6 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeConsistentCounts) {
 }
 
 // ---- Webhooks and opt-outs
-
-WebhookEventRecord Event(const std::string& id, TimeMs received_at, const std::string& type = "message.delivered") {
-    return WebhookEventRecord{id, type, received_at, std::nullopt};
-}
-
-StatusReport Report(MessageStatus status, TimeMs at, const std::string& provider_id = "wamid.m1") {
-    return StatusReport{provider_id, status, at, {}};
-}
 
 TEST_F(SqliteStoreTest, StatusReportsMoveTheMessageAndKeepItsHistory) {
     Enqueue(MakeMessage("m1", kT0), kT0);
@@ -999,6 +1173,88 @@ TEST_F(SqliteStoreTest, MarkSuppressedTakesAQueuedMessageOutOfTheQueue) {
     Finish("m2", AttemptResult::Next::kSent, kT0 + 10);
     EXPECT_FALSE(store_->MarkSuppressed("m2", kT0 + 11));
     EXPECT_EQ(store_->GetMessage("m2")->status, MessageStatus::kSent);
+}
+
+TEST_F(SqliteStoreTest, AQueuedMessageToAnOptedOutNumberIsStoredSuppressedWithoutEntryOrClaim) {
+    ASSERT_TRUE(store_->SetOptOut(kPhone1, true, kT0));
+    const EnqueueResult queued = store_->Enqueue(MakeMessage("m1", kT0), kT0, std::nullopt);
+    ASSERT_TRUE(queued.created);
+    EXPECT_EQ(queued.message.status, MessageStatus::kSuppressed);
+    EXPECT_FALSE(queued.message.next_attempt_at.has_value());
+    // An immediate send's claim is not taken either: there is nothing to send.
+    const EnqueueResult immediate = store_->Enqueue(MakeMessage("m2", kT0), kT0, Lease{"immediate", kT0 + 60'000});
+    EXPECT_EQ(immediate.message.status, MessageStatus::kSuppressed);
+    EXPECT_EQ(store_->GetMessage("m2")->status, MessageStatus::kSuppressed);
+    EXPECT_EQ(store_->QueueDepth(), 0);
+    // Another number, and the same one after START, are queued as usual.
+    EXPECT_EQ(Enqueue(MakeMessage("m3", kT0, "delivery_reminder", kPhone2), kT0).status, MessageStatus::kQueued);
+    ASSERT_TRUE(store_->SetOptOut(kPhone1, false, kT0 + 1));
+    EXPECT_EQ(Enqueue(MakeMessage("m4", kT0 + 2), kT0 + 2).status, MessageStatus::kQueued);
+    EXPECT_EQ(store_->QueueDepth(), 2);
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.suppressed, 2);
+}
+
+TEST_F(SqliteStoreTest, SettingsAndTemplatesReadAfterAWriteShowTheWrite) {
+    // Both are kept in memory after the first read; a write must not leave the old copy behind.
+    ASSERT_TRUE(store_->GetSettings().enabled);
+    Settings settings = store_->GetSettings();
+    settings.enabled = false;
+    settings.recipient_min_gap_seconds = 30;
+    store_->PutSettings(settings);
+    EXPECT_FALSE(store_->GetSettings().enabled);
+    EXPECT_EQ(store_->GetSettings().recipient_min_gap_seconds, 30);
+
+    Template t = *store_->GetTemplate("payment_reminder");
+    t.enabled = false;
+    store_->UpdateTemplate(t);
+    EXPECT_FALSE(store_->GetTemplate("payment_reminder")->enabled);
+    // A failed update changes nothing, in the file or in memory.
+    t.name = "no_such_template";
+    EXPECT_THROW(store_->UpdateTemplate(t), Error);
+    EXPECT_FALSE(store_->GetTemplate("no_such_template").has_value());
+    EXPECT_FALSE(store_->GetTemplate("payment_reminder")->enabled);
+}
+
+TEST_F(SqliteStoreTest, GroupCommitKeepsEveryWriteAndIsolatesOneThatFails) {
+    // Writers race so that groups form; every other write of each thread fails inside its group
+    // (an update of a template that does not exist). Each failure must reach its own caller only:
+    // every enqueue is kept, and every failure is reported.
+    constexpr int kThreads = 12;
+    constexpr int kPerThread = 40;
+    std::latch start(kThreads);
+    std::atomic<int> failures{0};
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            start.arrive_and_wait();
+            Template missing;
+            missing.name = "no_such_template_" + std::to_string(t);
+            for (int i = 0; i < kPerThread; ++i) {
+                try {
+                    const auto id = "g" + std::to_string(t) + "-" + std::to_string(i);
+                    if (!store_->Enqueue(MakeMessage(id, kT0 + i), kT0 + i, std::nullopt).created) ++unexpected;
+                    store_->UpdateTemplate(missing);
+                    ++unexpected;  // it must throw
+                } catch (const Error& e) {
+                    if (e.kind() == ErrorKind::kNotFound) {
+                        ++failures;
+                    } else {
+                        ++unexpected;
+                    }
+                } catch (...) {
+                    ++unexpected;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(unexpected.load(), 0);
+    EXPECT_EQ(failures.load(), kThreads * kPerThread);
+    EXPECT_EQ(LogRows(), kThreads * kPerThread);
+    EXPECT_EQ(store_->QueueDepth(), kThreads * kPerThread);
+    EXPECT_EQ(Scalar("SELECT COUNT(DISTINCT seq) FROM notifications_log"), kThreads * kPerThread);
+    EXPECT_EQ(store_->Stats(StatsQuery{}).all.queued, kThreads * kPerThread);
 }
 
 TEST(SqliteStoreOpen, UnusableLocationsThrowStoreUnavailable) {

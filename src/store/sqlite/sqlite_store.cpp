@@ -25,19 +25,37 @@ namespace notify {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-constexpr std::size_t kMaxIdleReaders = 8;
+// As many as the threads that read at once (handlers and workers): opening one costs a schema parse.
+constexpr std::size_t kMaxIdleReaders = 64;
 constexpr int kMaxHistoryLimit = 1000;
+// Statistics buckets (UTC hours and days since the epoch) and the end of time for a range: the
+// year 10000, a whole number of days.
+constexpr TimeMs kStatsHourMs = 3'600'000;
+constexpr TimeMs kStatsDayMs = 24 * kStatsHourMs;
+constexpr TimeMs kStatsEnd = 253'402'300'800'000;
 
 // ---- SQL: every statement the store runs, in one place. Values are always bound, never spliced in.
 
+// synchronous = FULL: a commit reaches the disk (fsync of the WAL) before the caller is answered, so
+// an accepted message survives a power cut as well as a crash. Group commit (below) shares that
+// fsync among the writes that arrive together.
 constexpr const char* kWriterPragmas =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 // query_only: a reader connection that tried to write would be a bug here, not a second writer.
 constexpr const char* kReaderPragmas = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA query_only = ON;";
 constexpr const char* kJournalMode = "PRAGMA journal_mode";
 
 constexpr const char* kBegin = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+// Each write of a group runs inside its own savepoint, so that one that fails is undone alone.
+constexpr const char* kSavepoint = "SAVEPOINT group_member";
+constexpr const char* kReleaseSavepoint = "RELEASE group_member";
+constexpr const char* kRollbackToSavepoint = "ROLLBACK TO group_member";
+// WAL pages after which the background thread checkpoints (SQLite's own default threshold).
+constexpr int kCheckpointPages = 1000;
+// Bounds how long the last write of a group waits behind the others.
+constexpr std::size_t kMaxGroupSize = 128;
 
 constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -85,12 +103,14 @@ constexpr const char* kSelectMessage =
     " FROM notifications_log AS l LEFT JOIN notifications_queue AS q ON q.message_id = l.id";
 
 // The conflict target makes a repeated idempotency key a no-op, while a repeated id stays an error.
+// No RETURNING: SQLite runs it through a temporary table, which costs more than the insert itself;
+// sqlite3_changes and sqlite3_last_insert_rowid tell the same.
 constexpr const char* kInsertMessage =
     "INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters, context,"
     " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
     " delivered_at, read_at, failed_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING seq";
+    " ON CONFLICT (idempotency_key) DO NOTHING";
 constexpr const char* kInsertQueueEntry =
     "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -145,14 +165,21 @@ constexpr const char* kRequeueFailed =
     "UPDATE notifications_log SET status = 'queued', failed_at = NULL, updated_at = ?2"
     " WHERE id = ?1 AND status = 'failed'";
 
-// Statistics: whole hours from the counters of migration 0004, the partial hours at either end
-// of the range from the covering index on (created_at, message_type, status).
+// Statistics (migrations 0004 and 0005): counters per hour, per day and for all time of
+// (message type, current status), and for the partial hours at the ends of a range the covering
+// index on (created_at, message_type, status). The counter rows are summed here, not by SQL:
+// they come in key order and a GROUP BY would sort them first.
 constexpr const char* kStatsFromLog =
     "SELECT message_type, status, COUNT(*) FROM notifications_log"
     " WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type, status";
-constexpr const char* kStatsFromCounters =
-    "SELECT message_type, status, SUM(count) FROM stats_hourly"
-    " WHERE hour >= ?1 AND hour < ?2 GROUP BY message_type, status";
+constexpr const char* kStatsHourly =
+    "SELECT message_type, status, count FROM stats_hourly WHERE hour >= ?1 AND hour < ?2";
+constexpr const char* kStatsDaily = "SELECT message_type, status, count FROM stats_daily WHERE day >= ?1 AND day < ?2";
+constexpr const char* kStatsTotal = "SELECT message_type, status, count FROM stats_total";
+// The days that hold messages, first and last (each subquery is one look-up at an end of the key).
+constexpr const char* kStatsDays = "SELECT (SELECT MIN(day) FROM stats_daily), (SELECT MAX(day) FROM stats_daily)";
+// A read that runs several statements sees one snapshot between these two.
+constexpr const char* kBeginRead = "BEGIN DEFERRED";
 
 // The primary key decides duplicates: a repeated event_id inserts nothing (sqlite3_changes 0).
 constexpr const char* kInsertWebhookEvent =
@@ -339,6 +366,12 @@ public:
         if (data == nullptr) return {};
         return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
     }
+    // Valid until the next Step or the end of the statement.
+    std::string_view View(int column) const {
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+        if (data == nullptr) return {};
+        return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+    }
     std::optional<std::int64_t> OptInt(int column) const {
         if (IsNull(column)) return std::nullopt;
         return Int(column);
@@ -368,7 +401,7 @@ public:
     }
     ~Transaction() {
         if (sqlite3_get_autocommit(connection_.db()) == 0) {
-            sqlite3_exec(connection_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+            sqlite3_exec(connection_.db(), kRollback, nullptr, nullptr, nullptr);
         }
     }
     Transaction(const Transaction&) = delete;
@@ -439,8 +472,10 @@ Template ReadTemplate(const Statement& row) {
     return tmpl;
 }
 
-// Reads the columns of kSelectMessage.
-Message ReadMessage(const Statement& row) {
+// Reads the columns of kSelectMessage. Without `payload`, parameters and context_json stay empty:
+// lists (GET /history) do not show them, and parsing the parameters' JSON was a good part of
+// reading a row.
+Message ReadMessage(const Statement& row, bool payload = true) {
     Message m;
     m.seq = row.Int(0);
     m.id = row.Text(1);
@@ -448,11 +483,13 @@ Message ReadMessage(const Statement& row) {
     m.message_type = row.Text(3);
     m.provider_template_name = row.Text(4);
     m.language = row.Text(5);
-    m.parameters = FromJsonArray(row.Text(6), "read message " + m.id);
-    m.context_json = row.Text(7);
-    const std::string status = row.Text(8);
+    if (payload) {
+        m.parameters = FromJsonArray(row.Text(6), "read message " + m.id);
+        m.context_json = row.Text(7);
+    }
+    const std::string_view status = row.View(8);
     const auto parsed = ParseMessageStatus(status);
-    if (!parsed) ThrowUnavailable("read message " + m.id, "unknown status '" + status + "'");
+    if (!parsed) ThrowUnavailable("read message " + m.id, "unknown status '" + std::string(status) + "'");
     m.status = *parsed;
     m.provider_message_id = row.Text(9);
     m.attempts = static_cast<int>(row.Int(10));
@@ -510,6 +547,12 @@ bool UpsertOptOut(SqliteConnection& connection, std::string_view phone, bool opt
     return sqlite3_changes(connection.db()) > 0;
 }
 
+bool PhoneOptedOut(SqliteConnection& connection, std::string_view phone, std::string_view operation) {
+    Statement select(connection, kSelectOptOut, operation);
+    select.BindText(1, phone);
+    return select.Step() && select.Int(0) != 0;
+}
+
 std::optional<Message> LoadMessageByKey(SqliteConnection& connection, std::string_view key,
                                         std::string_view operation) {
     static const std::string kSql = Join(kSelectMessage, " WHERE l.idempotency_key = ?1");
@@ -536,14 +579,74 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
     writer_ = std::make_unique<SqliteConnection>(path_, true);
 
     const std::string operation = "open database " + path_;
-    Statement mode(*writer_, kJournalMode, operation);
-    if (mode.Step() && mode.Text(0) != "wal") {
-        // Still correct, only slower: readers then wait for writers.
-        spdlog::warn("store: {} does not support WAL; using journal mode {}", path_, mode.Text(0));
+    bool wal = false;
+    {
+        Statement mode(*writer_, kJournalMode, operation);
+        wal = mode.Step() && mode.Text(0) == "wal";
+        if (!wal) {
+            // Still correct, only slower: readers then wait for writers.
+            spdlog::warn("store: {} does not support WAL; using journal mode {}", path_, mode.Text(0));
+        }
+    }
+    if (wal) StartCheckpointer();
+}
+
+// SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold, so one group of
+// writers would wait for copying the WAL into the database and its fsync. Here the writer only
+// signals (the WAL hook runs after each commit) and a thread with its own connection checkpoints
+// PASSIVE: it never blocks the writer nor waits for readers.
+void SqliteStore::StartCheckpointer() {
+    checkpointer_ = std::make_unique<SqliteConnection>(path_, true);
+    sqlite3_wal_autocheckpoint(writer_->db(), 0);
+    sqlite3_wal_hook(
+        writer_->db(),
+        [](void* self, sqlite3*, const char*, int wal_pages) {
+            if (wal_pages >= kCheckpointPages) static_cast<SqliteStore*>(self)->RequestCheckpoint();
+            return SQLITE_OK;
+        },
+        this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+}
+
+void SqliteStore::RequestCheckpoint() {
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        checkpoint_requested_ = true;
+    }
+    checkpoint_wanted_.notify_one();
+}
+
+void SqliteStore::CheckpointLoop() {
+    std::unique_lock lock(checkpoint_mutex_);
+    while (true) {
+        checkpoint_wanted_.wait(lock, [this] { return checkpoint_requested_ || checkpoint_stop_; });
+        if (checkpoint_stop_) return;
+        checkpoint_requested_ = false;
+        lock.unlock();
+        int wal_pages = 0;
+        int copied = 0;
+        const int rc =
+            sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+        // Busy (a checkpoint from another process) is harmless: the next commit asks again.
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            spdlog::warn("store: checkpoint of {} failed: {}", path_, sqlite3_errmsg(checkpointer_->db()));
+        }
+        lock.lock();
     }
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+    if (checkpoint_thread_.joinable()) {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_wanted_.notify_one();
+        checkpoint_thread_.join();
+    }
+    // The writer closes last (members are destroyed in reverse order): SQLite checkpoints and
+    // removes the WAL when the last connection to the file closes.
+}
 
 std::unique_ptr<SqliteConnection> SqliteStore::AcquireReader() {
     {
@@ -576,15 +679,85 @@ auto SqliteStore::Read(Fn&& fn) {
 
 template <typename Fn>
 auto SqliteStore::Write(const char* operation, Fn&& fn) {
-    std::lock_guard lock(write_mutex_);
-    Transaction transaction(*writer_, operation);
-    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, SqliteConnection&>>) {
-        fn(*writer_);
-        transaction.Commit();
+    using Result = std::invoke_result_t<Fn&, SqliteConnection&>;
+    if constexpr (std::is_void_v<Result>) {
+        auto body = [&fn](SqliteConnection& c) { fn(c); };
+        WriteJob job(operation, body);
+        RunInGroup(job);
     } else {
-        auto result = fn(*writer_);
+        std::optional<Result> result;
+        auto body = [&fn, &result](SqliteConnection& c) { result.emplace(fn(c)); };
+        WriteJob job(operation, body);
+        RunInGroup(job);
+        return std::move(*result);
+    }
+}
+
+// Group commit: the first caller that finds no group in progress becomes the leader, takes every
+// write waiting (up to kMaxGroupSize) and commits them as one transaction, one fsync for all; the
+// others wait for it. No write waits for a timer: a group is whatever arrived during the previous
+// commit, so a lone write commits at once.
+void SqliteStore::RunInGroup(WriteJob& job) {
+    std::unique_lock lock(group_mutex_);
+    pending_writes_.push_back(&job);
+    while (!job.done) {
+        if (group_in_progress_) {
+            // Woken when a group holding this job is committed, or when it is first in line and
+            // the leader's place is free. One condition per job: no herd of waiters wakes for nothing.
+            job.wake.wait(lock);
+            continue;
+        }
+        group_in_progress_ = true;
+        const std::size_t n = std::min(pending_writes_.size(), kMaxGroupSize);
+        std::vector<WriteJob*> group(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
+        pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
+        lock.unlock();
+        CommitGroup(group);
+        lock.lock();
+        group_in_progress_ = false;
+        for (WriteJob* member : group) {
+            member->done = true;
+            if (member != &job) member->wake.notify_one();
+        }
+        if (!pending_writes_.empty()) pending_writes_.front()->wake.notify_one();
+    }
+    if (job.error) std::rethrow_exception(job.error);
+}
+
+// Runs each member in its own savepoint of one transaction. A member that throws is rolled back
+// to its savepoint and gets its exception; the others commit. If the transaction itself fails
+// (BEGIN, COMMIT, or SQLite abandoning it), every member gets that failure: none is acknowledged.
+void SqliteStore::CommitGroup(const std::vector<WriteJob*>& group) {
+    std::lock_guard lock(write_mutex_);
+    SqliteConnection& c = *writer_;
+    const auto fail_all = [&group](const std::exception_ptr& error) {
+        for (WriteJob* member : group) member->error = error;
+    };
+    const bool single = group.size() == 1;
+    try {
+        Transaction transaction(c, group.front()->operation);
+        for (WriteJob* member : group) {
+            try {
+                if (!single) Statement(c, kSavepoint, member->operation).Run();
+                member->invoke(member->body, c);
+                if (!single) Statement(c, kReleaseSavepoint, member->operation).Run();
+            } catch (...) {
+                member->error = std::current_exception();
+                if (single) return;  // the transaction's destructor rolls back
+                // Some errors (disk full, I/O) make SQLite abandon the whole transaction.
+                if (sqlite3_get_autocommit(c.db()) != 0) {
+                    fail_all(member->error);
+                    return;
+                }
+                Statement(c, kRollbackToSavepoint, member->operation).Run();
+                Statement(c, kReleaseSavepoint, member->operation).Run();
+            }
+        }
         transaction.Commit();
-        return result;
+    } catch (...) {
+        // BEGIN or COMMIT failed, or undoing a member did: nothing of the group is kept.
+        if (sqlite3_get_autocommit(c.db()) == 0) sqlite3_exec(c.db(), kRollback, nullptr, nullptr, nullptr);
+        fail_all(std::current_exception());
     }
 }
 
@@ -643,6 +816,8 @@ int SqliteStore::Migrate() {
             record.Run();
         }
         transaction.Commit();
+        settings_cache_.Invalidate();  // a migration may seed or change them
+        template_cache_.Invalidate();
         ++applied;
         spdlog::info("store: applied migration {}", file.name);
     }
@@ -668,11 +843,13 @@ std::vector<Template> SqliteStore::ListTemplates() {
 }
 
 std::optional<Template> SqliteStore::GetTemplate(std::string_view name) {
-    return Read([&](SqliteConnection& c) -> std::optional<Template> {
-        Statement select(c, kSelectTemplate, "get template");
-        select.BindText(1, name);
-        if (!select.Step()) return std::nullopt;
-        return ReadTemplate(select);
+    return template_cache_.Get(name, [&] {
+        return Read([&](SqliteConnection& c) -> std::optional<Template> {
+            Statement select(c, kSelectTemplate, "get template");
+            select.BindText(1, name);
+            if (!select.Step()) return std::nullopt;
+            return ReadTemplate(select);
+        });
     });
 }
 
@@ -695,9 +872,14 @@ void SqliteStore::UpdateTemplate(const Template& tmpl) {
             throw Error(ErrorKind::kNotFound, "not_found", "no template named '" + tmpl.name + "'");
         }
     });
+    template_cache_.Invalidate();
 }
 
 Settings SqliteStore::GetSettings() {
+    return *settings_cache_.Get("", [&] { return std::optional<Settings>(ReadSettings()); });
+}
+
+Settings SqliteStore::ReadSettings() {
     return Read([&](SqliteConnection& c) {
         Statement select(c, kSelectSettings, "get settings");
         Settings settings;
@@ -724,6 +906,7 @@ void SqliteStore::PutSettings(const Settings& settings) {
         upsert.BindText(6, settings.updated_by);
         upsert.Run();
     });
+    settings_cache_.Invalidate();
 }
 
 void SqliteStore::InsertToken(const ApiToken& token) {
@@ -759,10 +942,15 @@ std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash
 EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {
     constexpr const char* kOperation = "enqueue message";
     return Write(kOperation, [&](SqliteConnection& c) {
-        const bool queued = NeedsQueueEntry(message.status);
         Message stored = message;
+        // Checked in the transaction that stores the message, so that a STOP recorded before it is
+        // never missed.
+        if (NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, kOperation)) {
+            stored.status = MessageStatus::kSuppressed;
+        }
+        const bool queued = NeedsQueueEntry(stored.status);
         // A message leased for an immediate send is being sent, as if ClaimDue had taken it.
-        if (claim && stored.status == MessageStatus::kQueued) stored.status = MessageStatus::kSending;
+        if (queued && claim && stored.status == MessageStatus::kQueued) stored.status = MessageStatus::kSending;
         if (stored.updated_at == 0) stored.updated_at = stored.created_at;
         stored.next_attempt_at.reset();
 
@@ -787,11 +975,12 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
             insert.BindOptInt(16, stored.delivered_at);
             insert.BindOptInt(17, stored.read_at);
             insert.BindOptInt(18, stored.failed_at);
-            // RETURNING gives a row only when the insert happened, not on an idempotency conflict.
-            if (insert.Step()) {
+            insert.Run();
+            // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
+            // the last rowid once the trigger is done.
+            if (sqlite3_changes(c.db()) == 1) {
                 inserted = true;
-                stored.seq = insert.Int(0);
-                insert.Run();
+                stored.seq = sqlite3_last_insert_rowid(c.db());
             }
         }
         if (!inserted) {
@@ -999,6 +1188,8 @@ HistoryPage SqliteStore::History(const HistoryQuery& query) {
     const int limit = std::clamp(query.limit, 1, kMaxHistoryLimit);
     return Read([&](SqliteConnection& c) {
         Statement select(c, sql, kOperation);
+        HistoryPage page;
+        page.items.reserve(static_cast<std::size_t>(limit));
         int index = 0;
         if (query.phone) select.BindText(++index, *query.phone);
         if (query.status) select.BindText(++index, ToString(*query.status));
@@ -1008,14 +1199,13 @@ HistoryPage SqliteStore::History(const HistoryQuery& query) {
         if (query.before_seq) select.BindInt(++index, *query.before_seq);
         select.BindInt(++index, limit + 1);  // one more than asked tells whether another page exists
 
-        HistoryPage page;
         bool more = false;
         while (select.Step()) {
             if (static_cast<int>(page.items.size()) == limit) {
                 more = true;
                 break;
             }
-            page.items.push_back(ReadMessage(select));
+            page.items.push_back(ReadMessage(select, false));
         }
         if (more) page.next_before_seq = page.items.back().seq;
         return page;
@@ -1036,39 +1226,177 @@ void AddToCounts(StatusCounts& counts, std::string_view status, std::int64_t n) 
     if (status == "skipped_rollout") counts.skipped_rollout += n;
 }
 
+// Holds one read snapshot across several statements on a reader connection.
+class ReadTransaction {
+public:
+    ReadTransaction(SqliteConnection& connection, std::string_view operation)
+        : db_(connection.db()), commit_(connection.Prepare(kCommit, operation)) {
+        Statement(connection, kBeginRead, operation).Run();
+    }
+    ~ReadTransaction() {
+        // Nothing was written: ending it cannot lose anything, and a failure here has no one to tell.
+        if (sqlite3_get_autocommit(db_) == 0) {
+            sqlite3_step(commit_);
+            sqlite3_reset(commit_);
+        }
+    }
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* commit_;
+};
+
+// Counts of messages created in a range of time, per (message type, status), as a signed sum of
+// counter rows and index counts. The range is cut into pieces from the coarsest counters that fit
+// (whole days, then whole hours, then milliseconds from the index). A piece that covers most of
+// its bucket is counted as the bucket less the rest of it, so that no piece reads more than half
+// a bucket of the finer level.
+class StatsRange {
+public:
+    StatsRange(SqliteConnection& connection, std::string_view operation)
+        : connection_(connection), operation_(operation) {}
+
+    // Adds sign x the messages created in [from, to); 0 <= from, to <= kStatsEnd.
+    void Add(TimeMs from, TimeMs to, int sign) { Span(kDayLevel, from, to, sign); }
+
+    // Adds sign x every message ever stored.
+    void AddAll(int sign) {
+        Statement select(connection_, kStatsTotal, operation_);
+        AddRows(select, sign);
+    }
+
+    Statistics Result() const {
+        Statistics stats;
+        for (const Entry& entry : entries_) {
+            if (entry.count == 0) continue;
+            AddToCounts(stats.by_type[entry.type], entry.status, entry.count);
+            AddToCounts(stats.all, entry.status, entry.count);
+        }
+        // Counters of buckets whose messages all changed status can sit at zero.
+        std::erase_if(stats.by_type, [](const auto& item) { return item.second.total == 0; });
+        return stats;
+    }
+
+private:
+    static constexpr int kLogLevel = 0;
+    static constexpr int kHourLevel = 1;
+    static constexpr int kDayLevel = 2;
+    static constexpr TimeMs kUnit[] = {1, kStatsHourMs, kStatsDayMs};
+
+    struct Entry {
+        std::string type;
+        std::string status;
+        std::int64_t count;
+    };
+
+    // [from, to) where both are multiples of the unit of the level below.
+    void Span(int level, TimeMs from, TimeMs to, int sign) {
+        if (from >= to) return;
+        if (level == kLogLevel) {
+            Log(from, to, sign);
+            return;
+        }
+        const TimeMs unit = kUnit[level];
+        const TimeMs first = (from + unit - 1) / unit;  // first whole bucket inside
+        const TimeMs end = to / unit;                   // whole buckets end here
+        // Both ends inside the same bucket.
+        if (first > end) {
+            Piece(level, from, to, sign);
+            return;
+        }
+        Piece(level, from, first * unit, sign);
+        Buckets(level, first, end, sign);
+        Piece(level, end * unit, to, sign);
+    }
+
+    // [from, to) inside one bucket of the level.
+    void Piece(int level, TimeMs from, TimeMs to, int sign) {
+        if (from >= to) return;
+        const TimeMs unit = kUnit[level];
+        if (2 * (to - from) <= unit) {
+            Span(level - 1, from, to, sign);
+            return;
+        }
+        const TimeMs bucket = from / unit;
+        Buckets(level, bucket, bucket + 1, sign);
+        Span(level - 1, bucket * unit, from, -sign);
+        Span(level - 1, to, (bucket + 1) * unit, -sign);
+    }
+
+    void Buckets(int level, TimeMs first, TimeMs end, int sign) {
+        if (first >= end) return;
+        Statement select(connection_, level == kHourLevel ? kStatsHourly : kStatsDaily, operation_);
+        select.BindInt(1, first);
+        select.BindInt(2, end);
+        AddRows(select, sign);
+    }
+
+    void Log(TimeMs from, TimeMs to, int sign) {
+        Statement select(connection_, kStatsFromLog, operation_);
+        select.BindInt(1, from);
+        select.BindInt(2, to);
+        AddRows(select, sign);
+    }
+
+    // Rows of (message_type, status, count).
+    void AddRows(Statement& select, int sign) {
+        while (select.Step()) {
+            const std::string_view type = select.View(0);
+            const std::string_view status = select.View(1);
+            const std::int64_t n = sign * select.Int(2);
+            auto it = std::find_if(entries_.begin(), entries_.end(),
+                                   [&](const Entry& e) { return e.status == status && e.type == type; });
+            if (it != entries_.end()) {
+                it->count += n;
+            } else {
+                entries_.push_back(Entry{std::string(type), std::string(status), n});
+            }
+        }
+    }
+
+    SqliteConnection& connection_;
+    std::string_view operation_;
+    std::vector<Entry> entries_;  // a few dozen at most: types x statuses
+};
+
 }  // namespace
 
 Statistics SqliteStore::Stats(const StatsQuery& query) {
     constexpr const char* kOperation = "read statistics";
-    constexpr TimeMs kHour = 3600000;
-    constexpr TimeMs kFarFuture = 253402300800000;  // year 10000: keeps the hour arithmetic in range
-    const TimeMs since = std::clamp<TimeMs>(query.since.value_or(0), 0, kFarFuture);
-    const TimeMs until = std::clamp<TimeMs>(query.until.value_or(kFarFuture), 0, kFarFuture);
-    const TimeMs first_hour = (since + kHour - 1) / kHour;  // first whole hour inside the range
-    const TimeMs end_hour = until / kHour;                  // whole hours end here
+    // The range is clamped to [0, kStatsEnd): created_at is a time of this service's clock, after
+    // 1970 and before the year 10000, so the clamped range holds the same messages.
+    const TimeMs since = std::clamp<TimeMs>(query.since.value_or(0), 0, kStatsEnd);
+    const TimeMs until = std::clamp<TimeMs>(query.until.value_or(kStatsEnd), 0, kStatsEnd);
+    if (since >= until) return {};
     return Read([&](SqliteConnection& c) {
-        Statistics stats;
-        auto add_rows = [&](const char* sql, TimeMs from, TimeMs to) {
-            if (from >= to) return;
-            Statement select(c, sql, kOperation);
-            select.BindInt(1, from);
-            select.BindInt(2, to);
-            while (select.Step()) {
-                const std::string status = select.Text(1);
-                AddToCounts(stats.by_type[select.Text(0)], status, select.Int(2));
-                AddToCounts(stats.all, status, select.Int(2));
-            }
-        };
-        if (first_hour < end_hour) {
-            add_rows(kStatsFromLog, since, first_hour * kHour);
-            add_rows(kStatsFromCounters, first_hour, end_hour);
-            add_rows(kStatsFromLog, end_hour * kHour, until);
-        } else {
-            add_rows(kStatsFromLog, since, until);
+        ReadTransaction snapshot(c, kOperation);
+        TimeMs first_day = 0;
+        TimeMs last_day = 0;
+        {
+            Statement days(c, kStatsDays, kOperation);
+            if (!days.Step() || days.IsNull(0)) return Statistics{};  // no message at all
+            first_day = days.Int(0);
+            last_day = days.Int(1);
         }
-        // Counters of hours whose messages are all gone can sit at zero.
-        std::erase_if(stats.by_type, [](const auto& entry) { return entry.second.total == 0; });
-        return stats;
+        // Days holding messages in [from_day, to_day): what counting those days would read.
+        const auto days_with_data = [&](TimeMs from_day, TimeMs to_day) {
+            return std::max<TimeMs>(0, std::min(to_day, last_day + 1) - std::max(from_day, first_day));
+        };
+        const TimeMs inside = days_with_data(since / kStatsDayMs, (until + kStatsDayMs - 1) / kStatsDayMs);
+        const TimeMs outside = days_with_data(0, (since + kStatsDayMs - 1) / kStatsDayMs) +
+                               days_with_data(until / kStatsDayMs, kStatsEnd / kStatsDayMs);
+        StatsRange range(c, kOperation);
+        if (outside < inside) {
+            // Mostly everything (no since, until now or later): all time less what lies outside.
+            range.AddAll(1);
+            range.Add(0, since, -1);
+            range.Add(until, kStatsEnd, -1);
+        } else {
+            range.Add(since, until, 1);
+        }
+        return range.Result();
     });
 }
 
@@ -1172,11 +1500,7 @@ bool SqliteStore::SetOptOut(std::string_view phone, bool opted_out, TimeMs at) {
 }
 
 bool SqliteStore::IsOptedOut(std::string_view phone) {
-    return Read([&](SqliteConnection& c) {
-        Statement select(c, kSelectOptOut, "read opt-out");
-        select.BindText(1, phone);
-        return select.Step() && select.Int(0) != 0;
-    });
+    return Read([&](SqliteConnection& c) { return PhoneOptedOut(c, phone, "read opt-out"); });
 }
 
 bool SqliteStore::MarkSuppressed(std::string_view message_id, TimeMs now) {

@@ -1,20 +1,26 @@
 #pragma once
 
+#include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "store/read_cache.h"
 #include "store/store.h"
 
 namespace notify {
 
 class SqliteConnection;
 
-// The embedded store: one SQLite file in WAL mode. Writes go through one connection under a mutex
-// (SQLite allows one writer at a time anyway); reads use a small pool of connections, which WAL lets
-// run beside the write. Every write is one BEGIN IMMEDIATE transaction, so that another process on the
-// same file (a cron `process-queue`) waits for the busy timeout instead of failing mid-transaction.
+// The embedded store: one SQLite file in WAL mode. Writes go through one connection (SQLite allows one
+// writer at a time anyway); reads use a small pool of connections, which WAL lets run beside the
+// write. Writes that arrive together are committed together (group commit): one BEGIN IMMEDIATE
+// transaction and one fsync for the group, each write in its own savepoint, and no caller returns
+// before the commit that holds its write is on disk. BEGIN IMMEDIATE makes another process on the
+// same file (a cron `process-queue`) wait for the busy timeout instead of failing mid-transaction.
 class SqliteStore final : public Store {
 public:
     // Creates the file and its parent directory when missing. Throws StoreUnavailable when the file
@@ -64,6 +70,10 @@ public:
     std::optional<TimeMs> NextDueAt() override;
 
 private:
+    Settings ReadSettings();
+    void StartCheckpointer();
+    void RequestCheckpoint();
+    void CheckpointLoop();
     std::unique_ptr<SqliteConnection> AcquireReader();
     void ReleaseReader(std::unique_ptr<SqliteConnection> connection);
 
@@ -75,10 +85,44 @@ private:
     template <typename Fn>
     auto Write(const char* operation, Fn&& fn);
 
+    // One write waiting for its group: fn, type-erased without allocating.
+    struct WriteJob {
+        template <typename Body>
+        WriteJob(const char* operation_name, Body& fn)
+            : operation(operation_name),
+              body(&fn),
+              invoke([](void* f, SqliteConnection& connection) { (*static_cast<Body*>(f))(connection); }) {}
+
+        const char* operation;
+        void* body;
+        void (*invoke)(void* body, SqliteConnection& connection);
+        std::exception_ptr error;
+        bool done = false;  // under group_mutex_
+        std::condition_variable wake;
+    };
+    void RunInGroup(WriteJob& job);
+    void CommitGroup(const std::vector<WriteJob*>& group);
+
     const std::string path_;
 
-    std::mutex write_mutex_;
+    std::mutex write_mutex_;  // the writer connection: a group's commit, or Migrate
     std::unique_ptr<SqliteConnection> writer_;
+
+    // Checkpoints the WAL off the write path (see StartCheckpointer).
+    std::unique_ptr<SqliteConnection> checkpointer_;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_wanted_;
+    bool checkpoint_requested_ = false;
+    bool checkpoint_stop_ = false;
+    std::thread checkpoint_thread_;
+
+    std::mutex group_mutex_;
+    std::vector<WriteJob*> pending_writes_;  // oldest first
+    bool group_in_progress_ = false;
+
+    // Read by every send request, written by operators now and then.
+    ReadCache<Settings> settings_cache_;
+    ReadCache<Template> template_cache_;
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;

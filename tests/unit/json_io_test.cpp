@@ -1,0 +1,183 @@
+#include "api/json_io.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "common/time_format.h"
+#include "http/errors.h"
+
+namespace notify {
+namespace {
+
+Message Sample() {
+    Message m;
+    m.seq = 7;
+    m.id = "0190f5b2-0000-7000-8000-000000000001";
+    m.phone = "+919876543210";
+    m.message_type = "delivery_reminder";
+    m.provider_template_name = "delivery_reminder";
+    m.language = "en";
+    m.parameters = {"Asha", "Jan 28"};
+    m.context_json = R"({"customer_name":"Asha"})";
+    m.status = MessageStatus::kDelivered;
+    m.provider_message_id = "wamid.HBgM";
+    m.attempts = 2;
+    m.created_at = 1'700'000'000'123;
+    m.updated_at = 1'700'000'360'000;
+    m.sent_at = 1'700'000'001'000;
+    m.delivered_at = 1'700'000'002'000;
+    return m;
+}
+
+std::string Fast(const Message& m, bool mask) {
+    std::string out = "prefix";
+    AppendMessageJson(out, m, mask);
+    return out.substr(6);
+}
+
+// GET /history writes its items with AppendMessageJson; the bytes must be those of the JSON tree.
+TEST(AppendMessageJson, MatchesTheDumpOfMessageToJson) {
+    for (bool mask : {false, true}) {
+        Message m = Sample();
+        EXPECT_EQ(Fast(m, mask), DumpJsonSafe(MessageToJson(m, mask, false)));
+        m.status = MessageStatus::kFailed;
+        m.provider_message_id.clear();
+        m.sent_at.reset();
+        m.delivered_at.reset();
+        m.failed_at = 1'700'000'003'000;
+        m.next_attempt_at = 0;
+        m.attempts = 0;
+        m.last_error = "HTTP 503: upstream unavailable";
+        EXPECT_EQ(Fast(m, mask), DumpJsonSafe(MessageToJson(m, mask, false)));
+        m.read_at = -1;                  // before the epoch: the general time format
+        m.updated_at = 253402300800000;  // the year 10000
+        m.attempts = -3;
+        EXPECT_EQ(Fast(m, mask), DumpJsonSafe(MessageToJson(m, mask, false)));
+    }
+}
+
+TEST(AppendMessageJson, EscapesTextLikeDumpJsonSafe) {
+    for (const std::string& text :
+         {std::string("quote \" and backslash \\ and slash /"), std::string("<script>&amp;</script>"),
+          std::string("tab\tnew line\nnul") + '\0' + "\x01\x1f\x7f",
+          std::string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string("invalid \xff\xfe utf-8 \xc3"),
+          std::string(" ~ printable ! #$%'()*+,-.:;=?@[]^_`{|}")}) {
+        Message m = Sample();
+        m.last_error = text;
+        m.provider_message_id = text;
+        m.message_type = text;
+        m.id = text;
+        m.phone = text;
+        EXPECT_EQ(Fast(m, false), DumpJsonSafe(MessageToJson(m, false, false))) << text;
+    }
+}
+
+// GET /statistics as it was built before AppendStatisticsJson: a JSON tree, dumped.
+nlohmann::json ReferencePercent(std::int64_t numerator, std::int64_t denominator) {
+    if (denominator == 0) return nullptr;
+    return std::round(10000.0 * static_cast<double>(numerator) / static_cast<double>(denominator)) / 100.0;
+}
+
+nlohmann::json ReferenceCounts(const StatusCounts& c) {
+    return {
+        {"total", c.total},
+        {"queued", c.queued},
+        {"sent", c.sent},
+        {"delivered", c.delivered},
+        {"read", c.read},
+        {"failed", c.failed},
+        {"suppressed", c.suppressed},
+        {"skipped_rollout", c.skipped_rollout},
+        {"success_rate", ReferencePercent(c.sent, c.sent + c.failed)},
+        {"delivery_rate", ReferencePercent(c.delivered, c.sent)},
+    };
+}
+
+std::string ReferenceStatistics(const Statistics& stats, const std::optional<TimeMs>& since,
+                                const std::optional<TimeMs>& until) {
+    nlohmann::json body = ReferenceCounts(stats.all);
+    nlohmann::json by_type = nlohmann::json::object();
+    for (const auto& [type, counts] : stats.by_type) by_type[type] = ReferenceCounts(counts);
+    body["by_type"] = std::move(by_type);
+    body["since"] = TimeOrNull(since);
+    body["until"] = TimeOrNull(until);
+    return DumpJsonSafe(body);
+}
+
+TEST(AppendStatisticsJson, MatchesTheDumpOfTheJsonTree) {
+    std::mt19937_64 random(7);
+    std::uniform_int_distribution<std::int64_t> small(0, 40);
+    std::uniform_int_distribution<std::int64_t> large(0, 5'000'000);
+    const std::vector<std::string> types = {"delivery_reminder", "payment_reminder",   "order_confirmation",
+                                            "welcome",           "<odd> & \"quoted\"", "caf\xc3\xa9"};
+    for (int round = 0; round < 500; ++round) {
+        Statistics stats;
+        auto& dist = round % 2 ? small : large;
+        for (std::size_t t = 0; t < static_cast<std::size_t>(round) % (types.size() + 1); ++t) {
+            StatusCounts c;
+            c.queued = dist(random);
+            c.read = dist(random);
+            c.delivered = c.read + dist(random);
+            c.sent = c.delivered + dist(random);
+            c.failed = round % 7 == 0 ? 0 : dist(random);
+            c.suppressed = dist(random);
+            c.skipped_rollout = dist(random);
+            c.total = c.queued + c.sent + c.failed + c.suppressed + c.skipped_rollout;
+            stats.by_type[types[t]] = c;
+            stats.all.total += c.total;
+            stats.all.queued += c.queued;
+            stats.all.sent += c.sent;
+            stats.all.delivered += c.delivered;
+            stats.all.read += c.read;
+            stats.all.failed += c.failed;
+            stats.all.suppressed += c.suppressed;
+            stats.all.skipped_rollout += c.skipped_rollout;
+        }
+        const std::optional<TimeMs> since = round % 3 ? std::optional<TimeMs>(1'700'000'000'000 + round) : std::nullopt;
+        const std::optional<TimeMs> until = round % 5 ? std::optional<TimeMs>(1'800'000'000'000 - round) : std::nullopt;
+        std::string out;
+        AppendStatisticsJson(out, stats, since, until);
+        ASSERT_EQ(out, ReferenceStatistics(stats, since, until)) << round;
+    }
+    // Every rate a count can give: k / 100 for k = 0..10000.
+    for (std::int64_t sent = 0; sent <= 10000; ++sent) {
+        Statistics stats;
+        stats.all.sent = sent;
+        stats.all.failed = 10000 - sent;
+        stats.all.delivered = sent / 3;
+        std::string out;
+        AppendStatisticsJson(out, stats, std::nullopt, std::nullopt);
+        ASSERT_EQ(out, ReferenceStatistics(stats, std::nullopt, std::nullopt)) << sent;
+    }
+}
+
+TEST(AppendIsoTime, WritesWhatFormatIsoTimeWrites) {
+    std::mt19937_64 random(42);
+    std::uniform_int_distribution<TimeMs> any(-100'000'000'000'000, 300'000'000'000'000);
+    std::uniform_int_distribution<TimeMs> recent(0, 4'102'444'800'000);  // 1970..2100
+    std::vector<TimeMs> times = {0,
+                                 1,
+                                 999,
+                                 1000,
+                                 86'399'999,
+                                 86'400'000,
+                                 951'782'400'000,
+                                 951'868'799'999,
+                                 4'102'444'799'999,
+                                 253'402'300'799'999,
+                                 253'402'300'800'000,
+                                 -1,
+                                 -86'400'001};
+    for (int i = 0; i < 20000; ++i) times.push_back(i % 2 ? any(random) : recent(random));
+    for (TimeMs t : times) {
+        std::string out = "x";
+        AppendIsoTime(out, t);
+        ASSERT_EQ(out, "x" + FormatIsoTime(t)) << t;
+    }
+}
+
+}  // namespace
+}  // namespace notify
