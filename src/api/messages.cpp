@@ -35,6 +35,16 @@ Message BuildMessage(const SendRequest& request, const Template& tmpl, TimeMs no
     return message;
 }
 
+// A message as the send and retry answers show it: AppendMessageJson writes the same bytes as
+// JsonResponse(status, MessageToJson(message, false, false)) without building the JSON tree.
+HttpResponse MessageResponse(int status, const Message& message) {
+    HttpResponse response;
+    response.status = status;
+    response.body.reserve(512);
+    AppendMessageJson(response.body, message, false);
+    return response;
+}
+
 HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
     const SendRequest request = ParseSendRequest(ParseJsonObjectBody(http, false), ctx.default_region);
     const Settings settings = ctx.store.GetSettings();
@@ -59,11 +69,11 @@ HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
     std::optional<Lease> claim;
     if (send_now) claim = ctx.processor.NewLease();
     EnqueueResult stored = ctx.store.Enqueue(message, now, claim);
-    if (!stored.created) return JsonResponse(200, MessageToJson(stored.message, false, false));
+    if (!stored.created) return MessageResponse(200, stored.message);
     // The recipient wrote STOP: kept on record as suppressed (no queue entry), nothing is sent.
     if (stored.message.status == MessageStatus::kSuppressed) {
         spdlog::info("message {} suppressed: the recipient opted out", stored.message.id);
-        return JsonResponse(200, MessageToJson(stored.message, false, false));
+        return MessageResponse(200, stored.message);
     }
 
     if (send_now) {
@@ -71,10 +81,10 @@ HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
         auto current = ctx.store.GetMessage(stored.message.id);
         if (!current) std::abort();  // we have just written it
         if (result.after == AfterAttempt::kRetry) ctx.processor.Wake();
-        return JsonResponse(result.after == AfterAttempt::kRetry ? 202 : 200, MessageToJson(*current, false, false));
+        return MessageResponse(result.after == AfterAttempt::kRetry ? 202 : 200, *current);
     }
     if (!settings.paused) ctx.processor.Wake();
-    return JsonResponse(202, MessageToJson(stored.message, false, false));
+    return MessageResponse(202, stored.message);
 }
 
 HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
@@ -169,7 +179,7 @@ HttpResponse RetryMessage(ApiContext& ctx, HttpRequest& http) {
     ctx.processor.Wake();
     auto current = ctx.store.GetMessage(message.id);
     if (!current) std::abort();
-    return JsonResponse(202, MessageToJson(*current, false, false));
+    return MessageResponse(202, *current);
 }
 
 }  // namespace
