@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test run migrate clean format
+.PHONY: deps build test run migrate clean format format-check
 
 deps:
 	@bash scripts/install-deps.sh
@@ -86,8 +86,14 @@ run: build
 	$(BUILD_DIR)/notifyd migrate
 	$(BUILD_DIR)/notifyd serve
 
+FORMAT_SOURCES = find src tests tools bench fuzz \( -name '*.h' -o -name '*.cpp' \) -print0
+
 format:
-	find src tests tools bench -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+	$(FORMAT_SOURCES) | xargs -0 clang-format -i
+
+# Every C++ source must already be as .clang-format writes it (CI runs this before building).
+format-check: deps
+	$(FORMAT_SOURCES) | xargs -0 clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD_DIR)

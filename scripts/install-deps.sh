@@ -3,7 +3,7 @@
 # `make run` and `make test` work on a fresh Debian 12 machine.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config ca-certificates
+  build-essential cmake ninja-build pkg-config ca-certificates clang-format
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libphonenumber-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
