@@ -131,7 +131,7 @@ struct ContractTemplate {
     const char* body;
 };
 
-// The ten templates of the contract, as src/store/migrations/0001_initial.sql seeds them.
+// The ten templates of the contract, as src/store/sqlite/migrations/0001_initial.sql seeds them.
 const std::vector<Template>& ContractTemplates() {
     static const std::vector<Template> templates = [] {
         const std::vector<ContractTemplate> seeds = {

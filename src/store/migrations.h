@@ -10,7 +10,7 @@ struct MigrationFile {
     std::string sql;
 };
 
-// The files of src/store/migrations/, compiled in (see CMakeLists.txt), sorted by name.
+// The files of src/store/sqlite/migrations/, compiled in (see CMakeLists.txt), sorted by name.
 const std::vector<MigrationFile>& EmbeddedMigrations();
 
 }  // namespace notify

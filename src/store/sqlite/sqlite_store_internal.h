@@ -1,0 +1,50 @@
+#pragma once
+
+// What the files of the SQLite store share beside the class itself: the connection wrappers, the
+// named statements, the row mapping, and the definitions of SqliteStore::Read and ::Write (member
+// templates, so every .cpp file that runs a read or a write needs them). Included only by
+// src/store/sqlite/*.cpp.
+
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_statements.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace notify {
+
+template <typename Fn>
+auto SqliteStore::Read(Fn&& fn) {
+    std::unique_ptr<SqliteConnection> connection = AcquireReader();
+    // Back to the pool also when fn throws.
+    struct Return {
+        SqliteStore& store;
+        std::unique_ptr<SqliteConnection>& connection;
+        ~Return() { store.ReleaseReader(std::move(connection)); }
+    } give_back{*this, connection};
+    return fn(*connection);
+}
+
+template <typename Fn>
+auto SqliteStore::Write(const char* operation, Fn&& fn) {
+    using Result = std::invoke_result_t<Fn&, SqliteConnection&>;
+    if constexpr (std::is_void_v<Result>) {
+        auto body = [&fn](SqliteConnection& c) { fn(c); };
+        WriteJob job(operation, body);
+        RunInGroup(job);
+    } else {
+        std::optional<Result> result;
+        auto body = [&fn, &result](SqliteConnection& c) { result.emplace(fn(c)); };
+        WriteJob job(operation, body);
+        RunInGroup(job);
+        return std::move(*result);
+    }
+}
+
+// Group commit: the first caller that finds no group in progress becomes the leader, takes every
+// write waiting (up to kMaxGroupSize) and commits them as one transaction, one fsync for all; the
+
+}  // namespace notify
