@@ -45,6 +45,7 @@ void RegisterHealthRoutes(Router& router, ApiContext& ctx) {
         body["uptime_seconds"] = (ctx.clock.NowMs() - ctx.started_at) / 1000;
         return JsonResponse(store_ok ? 200 : 503, body);
     });
+    router.MarkNonBlocking("GET", std::string(kApiPrefix) + "/health");  // answered on the I/O thread
 }
 
 }  // namespace notify

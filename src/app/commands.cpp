@@ -28,6 +28,10 @@
 namespace notify {
 namespace {
 
+// Descriptors kept out of the connection cap besides one per handler thread and per processor
+// send: the database and its WAL, read connections, logs, the listening socket, spares.
+constexpr std::size_t kFileDescriptorReserve = 64;
+
 std::unique_ptr<Provider> MakeProvider(const Config& config) {
     if (config.provider == "myoperator") return std::make_unique<MyOperatorProvider>(config.myoperator);
     return std::make_unique<SandboxProvider>();
@@ -56,6 +60,34 @@ ThroughputOptions MakeThroughputOptions(const Config& config) {
     ThroughputOptions options;
     options.rate_per_second = config.provider_rate_per_second;
     options.probe_interval_ms = config.provider_probe_interval_ms;
+    return options;
+}
+
+// Every connection is a file descriptor: the soft limit (often 1,024) goes up to the hard one,
+// and the connection cap leaves room under it for the database, provider calls and logs.
+HttpServerOptions MakeServerOptions(const Config& config, const Router& router) {
+    const OpenFileLimit files = RaiseOpenFileLimit();
+    spdlog::info("open file limit: soft {} (was {}), hard {}", files.soft, files.soft_before, files.hard);
+    const std::size_t reserve =
+        kFileDescriptorReserve + static_cast<std::size_t>(config.handler_threads + config.processor_concurrency);
+    const auto wanted = static_cast<std::size_t>(config.max_connections);
+    HttpServerOptions options;
+    options.host = config.host;
+    options.port = config.port;
+    options.io_threads = config.http_threads;
+    options.handler_threads = config.handler_threads;
+    options.handler_queue_limit = static_cast<std::size_t>(config.handler_queue_limit);
+    options.max_connections = ConnectionCapWithin(wanted, files.soft, reserve);
+    if (options.max_connections < wanted) {
+        spdlog::warn(
+            "MAX_CONNECTIONS {} lowered to {}: the open file limit is {}, and {} are kept for the store "
+            "and the provider",
+            wanted, options.max_connections, files.soft, reserve);
+    }
+    options.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
+    options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
+    // Route, authentication and role are settled from the header section, before any body is read.
+    options.on_headers = [&router](HttpRequest& request) { return router.Admit(request); };
     return options;
 }
 
@@ -148,12 +180,8 @@ int RunServe(const Config& config) {
     if (!config.admin_token) spdlog::info("no ADMIN_TOKEN set; use `notifyd token create` for bearer tokens");
     if (!config.webhook_secret) spdlog::warn("MYOPERATOR_API_SECRET is not set: status webhooks will be refused");
 
-    HttpServerOptions options;
-    options.host = config.host;
-    options.port = config.port;
-    options.io_threads = config.http_threads;
-    options.handler_threads = config.handler_threads;
-    HttpServer server(options, [&router](HttpRequest& request) { return router.Handle(request); });
+    HttpServer server(MakeServerOptions(config, router),
+                      [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();
     processor.Start();
 

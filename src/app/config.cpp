@@ -182,6 +182,10 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
     }
     config.http_threads = static_cast<int>(GetInt(vars, "HTTP_THREADS", 2, 1, 64));
     config.handler_threads = static_cast<int>(GetInt(vars, "HANDLER_THREADS", 64, 1, 1024));
+    config.handler_queue_limit = static_cast<int>(GetInt(vars, "HANDLER_QUEUE_LIMIT", 1024, 1, 1000000));
+    config.max_connections = static_cast<int>(GetInt(vars, "MAX_CONNECTIONS", 10000, 1, 1000000));
+    config.header_timeout_ms = static_cast<int>(GetInt(vars, "HEADER_TIMEOUT_MS", 10000, 100, 600000));
+    config.body_timeout_ms = static_cast<int>(GetInt(vars, "BODY_TIMEOUT_MS", 30000, 100, 3600000));
     config.processor_concurrency = static_cast<int>(GetInt(vars, "PROCESSOR_CONCURRENCY", 16, 1, 256));
     config.processor_batch = static_cast<int>(GetInt(vars, "PROCESSOR_BATCH", 64, 1, 10000));
     config.processor_idle_poll_ms = static_cast<int>(GetInt(vars, "PROCESSOR_IDLE_POLL_MS", 1000, 10, 60000));

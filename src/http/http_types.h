@@ -1,13 +1,17 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace notify {
+
+struct Principal;  // http/auth.h
 
 struct HttpRequest {
     std::string method;                          // "GET", "POST", ...
@@ -18,6 +22,10 @@ struct HttpRequest {
     std::string body;
     std::map<std::string, std::string> path_params;  // filled by the router
     std::string remote_address;
+    // Set at the header stage (Router::Admit): the route that answers and who called, so that the
+    // handler stage neither matches the route nor looks the token up a second time.
+    std::optional<std::size_t> route_index;
+    std::shared_ptr<const Principal> principal;
 
     std::optional<std::string> Header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);
@@ -39,5 +47,15 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
+
+// The answer to "may this request go on?", asked once its header section is read and before any
+// body byte is read.
+struct HeaderVerdict {
+    std::optional<HttpResponse> reject;  // set: answered with this, the body is never read
+    bool run_inline = false;             // the handler never blocks: run it on the I/O thread
+};
+
+// Runs on the connection's I/O thread with the request minus its body; it must not block.
+using HeaderHook = std::function<HeaderVerdict(HttpRequest&)>;
 
 }  // namespace notify

@@ -1,6 +1,8 @@
 #include "http/router.h"
 
 #include <exception>
+#include <memory>
+#include <stdexcept>
 
 #include "common/errors.h"
 #include "http/errors.h"
@@ -21,7 +23,23 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }
 
 void Router::Add(std::string method, std::string pattern, std::optional<Role> minimum_role, RouteHandler handler) {
-    routes_.push_back(Route{std::move(method), SplitPath(pattern), minimum_role, std::move(handler)});
+    routes_.push_back(Route{std::move(method), SplitPath(pattern), minimum_role, std::move(handler), false, {}});
+}
+
+Router::Route& Router::Find(const std::string& method, const std::string& pattern, const char* caller) {
+    const auto segments = SplitPath(pattern);
+    for (auto& route : routes_) {
+        if (route.method == method && route.segments == segments) return route;
+    }
+    throw std::logic_error(std::string(caller) + ": no route " + method + " " + pattern);
+}
+
+void Router::MarkNonBlocking(const std::string& method, const std::string& pattern) {
+    Find(method, pattern, "Router::MarkNonBlocking").non_blocking = true;
+}
+
+void Router::Guard(const std::string& method, const std::string& pattern, RouteGuard guard) {
+    Find(method, pattern, "Router::Guard").guard = std::move(guard);
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string>& segments,
@@ -40,28 +58,60 @@ bool Router::Match(const Route& route, const std::vector<std::string>& segments,
     return true;
 }
 
-HttpResponse Router::Handle(HttpRequest& request) const {
+namespace {
+
+// True when the header section announces a body (a non-zero length, or any transfer coding).
+bool AnnouncesBody(const HttpRequest& request) {
+    if (request.Header("transfer-encoding")) return true;
+    const auto length = request.Header("content-length");
+    return length && length->find_first_not_of("0 \t") != std::string::npos;
+}
+
+}  // namespace
+
+HeaderVerdict Router::Admit(HttpRequest& request) const {
     try {
         const auto segments = SplitPath(request.path);
         std::string allowed;
-        for (const auto& route : routes_) {
+        for (std::size_t index = 0; index < routes_.size(); ++index) {
+            const Route& route = routes_[index];
             std::map<std::string, std::string> params;
             if (!Match(route, segments, params)) continue;
             if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
                 allowed += (allowed.empty() ? "" : ", ") + route.method;
                 continue;
             }
+            if ((request.method == "GET" || request.method == "HEAD") && AnnouncesBody(request)) {
+                return {ErrorResponse(400, "bad_request", request.method + " takes no request body"), false};
+            }
             request.path_params = std::move(params);
-            RequestContext context;
-            if (route.minimum_role) context.principal = auth_.Require(request, *route.minimum_role);
-            return route.handler(request, context);
+            if (route.minimum_role) {
+                request.principal = std::make_shared<const Principal>(auth_.Require(request, *route.minimum_role));
+            }
+            if (route.guard) route.guard(request);
+            request.route_index = index;
+            return {std::nullopt, route.non_blocking};
         }
         if (!allowed.empty()) {
             auto response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
             response.headers.emplace_back("Allow", allowed);
-            return response;
+            return {std::move(response), false};
         }
-        return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
+        return {ErrorResponse(404, "not_found", "no such endpoint: " + request.path), false};
+    } catch (...) {
+        return {ResponseForException(std::current_exception()), false};
+    }
+}
+
+HttpResponse Router::Handle(HttpRequest& request) const {
+    if (!request.route_index) {
+        HeaderVerdict verdict = Admit(request);
+        if (verdict.reject) return std::move(*verdict.reject);
+    }
+    try {
+        RequestContext context;
+        if (request.principal) context.principal = *request.principal;
+        return routes_.at(*request.route_index).handler(request, context);
     } catch (...) {
         return ResponseForException(std::current_exception());
     }

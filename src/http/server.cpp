@@ -1,18 +1,13 @@
 #include "http/server.h"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <stdexcept>
-#include <string_view>
-#include <thread>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,7 +18,18 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "http/errors.h"
 
@@ -47,8 +53,12 @@ constexpr std::size_t kLingerChunk = 64 * 1024;
 constexpr std::chrono::seconds kCloseWait{1};
 // accept() failing (EMFILE, ...) would otherwise spin the acceptor.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Warnings a flood can repeat for every connection are written at most this often.
+constexpr std::chrono::seconds kWarningInterval{10};
 constexpr std::size_t kMaxLoggedPath = 200;
 constexpr std::size_t kIdleBufferCapacity = 8 * 1024;
+// The first read of a request, made under the idle timeout; its bytes begin the header section.
+constexpr std::size_t kFirstReadSize = 4 * 1024;
 
 std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -142,6 +152,60 @@ bool IsHttpParseError(const beast::error_code& ec) {
     return ec.category() == beast::error_code(http::error::bad_target).category();
 }
 
+// Whether a connection may be closed to admit a newcomer at the cap, shared between the
+// connection's strand and the acceptor. idle_since is a steady-clock count while the connection
+// waits for a request or its header section, kLingering while it drains a closed request's unread
+// bytes, kBusy while a request is read, handled or answered, and kEvicting once the acceptor has
+// chosen it.
+struct ConnectionMark {
+    static constexpr std::int64_t kBusy = 0;
+    static constexpr std::int64_t kEvicting = -1;
+    static constexpr std::int64_t kLingering = 1;  // idle since the beginning of time: evicted first
+    std::atomic<std::int64_t> idle_since{kBusy};
+
+    // False when the connection was already chosen for eviction.
+    bool Set(std::int64_t value) {
+        std::int64_t current = idle_since.load();
+        while (current != kEvicting) {
+            if (idle_since.compare_exchange_weak(current, value)) return true;
+        }
+        return false;
+    }
+};
+
+std::int64_t IdleStamp() {
+    // Never kBusy, kEvicting or kLingering: the steady clock of a running system is past its epoch.
+    return std::max<std::int64_t>(2, Clock::now().time_since_epoch().count());
+}
+
+HttpResponse Overloaded(const std::string& message) {
+    HttpResponse response = ErrorResponse(503, "overloaded", message);
+    response.headers.emplace_back("Retry-After", "1");
+    return response;
+}
+
+// RFC 9112 6.1 and 6.3: the only transfer coding a request may carry here is exactly "chunked",
+// once, and never together with Content-Length. Anything else is how requests are smuggled past
+// a proxy that reads the framing differently.
+bool HasAmbiguousFraming(const http::request_parser<http::string_body>::value_type& header) {
+    std::size_t transfer_encodings = 0;
+    std::size_t content_lengths = 0;
+    bool chunked_exactly = false;
+    for (const auto& field : header) {
+        if (field.name() == http::field::transfer_encoding) {
+            ++transfer_encodings;
+            std::string_view value = Sv(field.value());
+            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+            while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+            chunked_exactly = beast::iequals(beast::string_view(value.data(), value.size()), "chunked");
+        } else if (field.name() == http::field::content_length) {
+            ++content_lengths;
+        }
+    }
+    if (transfer_encodings == 0) return content_lengths > 1;
+    return transfer_encodings > 1 || !chunked_exactly || content_lengths > 0;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -156,29 +220,51 @@ struct HttpServer::Impl {
 
     void DoAccept();
     void OnAccept(beast::error_code ec, tcp::socket socket);
+    bool OnTooManyOpenFiles();
+    void Refuse(tcp::socket& socket);
+    bool ClaimOldestIdleLocked(std::shared_ptr<Session>& victim);
     void RunIo();
     HttpResponse RunHandler(HttpRequest& request);
+    bool TryQueueHandler();
+    bool HandlerQueueFull() const {
+        return handler_queue_.load() >= std::max<std::size_t>(1, options_.handler_queue_limit);
+    }
     void Unregister(std::uint64_t id);
     std::vector<std::shared_ptr<Session>> LiveSessionsLocked();
     void EndRequest();
+    void WarnThrottled(const std::string& message);
 
     const HttpServerOptions options_;
     const HttpHandler handler_;
 
+    struct SessionEntry {
+        std::weak_ptr<Session> session;
+        std::shared_ptr<ConnectionMark> mark;
+    };
+
     // Declared before ioc_: sessions destroyed along with the io_context still unregister here.
     mutable std::mutex sessions_mutex_;
     std::condition_variable sessions_cv_;
-    std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+    std::unordered_map<std::uint64_t, SessionEntry> sessions_;
+    std::size_t pending_evictions_ = 0;  // chosen for eviction and not yet unregistered
     std::uint64_t next_session_id_ = 0;
     std::atomic<bool> draining_{false};  // set under sessions_mutex_
 
     std::atomic<int> in_flight_{0};  // requests read and not yet answered
     std::mutex drain_mutex_;
     std::condition_variable drain_cv_;
+    std::atomic<std::size_t> handler_queue_{0};  // requests posted to the pool and not yet started
+
+    std::mutex warn_mutex_;
+    Clock::time_point last_warning_{};
+    std::size_t warnings_suppressed_ = 0;
 
     net::io_context ioc_;
     tcp::acceptor acceptor_{net::make_strand(ioc_)};
     net::steady_timer accept_timer_{acceptor_.get_executor()};
+    // Held open so that, when accept() fails for want of descriptors, one can be freed to take the
+    // pending connection off the queue and close it instead of leaving it there and spinning.
+    int spare_fd_ = -1;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
     std::vector<std::thread> io_threads_;
     // Declared after ioc_: handlers still queued here hold sessions whose sockets need the io_context.
@@ -193,8 +279,13 @@ struct HttpServer::Impl {
 // the I/O threads have been joined).
 class HttpServer::Impl::Session final : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, Impl& server, std::uint64_t id)
-        : server_(server), id_(id), executor_(socket.get_executor()), stream_(std::move(socket)) {
+    Session(tcp::socket socket, Impl& server, std::uint64_t id, std::shared_ptr<ConnectionMark> mark)
+        : server_(server),
+          id_(id),
+          mark_(std::move(mark)),
+          executor_(socket.get_executor()),
+          stream_(std::move(socket)),
+          deadline_(executor_) {
         beast::error_code ec;
         auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_address_ = endpoint.address().to_string();
@@ -213,14 +304,37 @@ public:
     void Close() {
         if (closed_) return;
         closed_ = true;
+        deadline_.cancel();
         stream_.close();
         server_.Unregister(id_);
     }
 
 private:
+    enum class ReadPhase { kIdle, kHeader, kBody };
+
+    // Reads have their own deadline rather than the stream's: the stream closes the socket when
+    // its timer fires, which would leave no way to answer 408.
+    void ArmDeadline(std::chrono::milliseconds timeout, ReadPhase phase) {
+        stream_.expires_never();
+        phase_ = phase;
+        timed_out_ = false;
+        deadline_.expires_after(timeout);
+        deadline_.async_wait([self = shared_from_this(), generation = ++deadline_generation_](beast::error_code ec) {
+            if (ec || self->closed_ || generation != self->deadline_generation_) return;
+            self->timed_out_ = true;
+            beast::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        });
+    }
+
+    void DisarmDeadline() {
+        ++deadline_generation_;
+        deadline_.cancel();
+    }
+
     void ReadHeader() {
         if (closed_) return;
-        if (server_.draining_) {
+        if (server_.draining_ || !mark_->Set(IdleStamp())) {
             Close();
             return;
         }
@@ -229,29 +343,107 @@ private:
         parser_.emplace();
         parser_->body_limit(static_cast<std::uint64_t>(server_.options_.body_limit));
         parser_->header_limit(kHeaderLimit);
-        stream_.expires_after(server_.options_.idle_timeout);
+        if (buffer_.size() > 0) {  // a pipelined request has begun already
+            ReadHeaderSection();
+            return;
+        }
+        // Wait for the first byte under the idle timeout; the header deadline starts with it.
+        ArmDeadline(server_.options_.idle_timeout, ReadPhase::kIdle);
+        stream_.async_read_some(buffer_.prepare(kFirstReadSize),
+                                beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+    }
+
+    void OnFirstBytes(beast::error_code ec, std::size_t bytes) {
+        if (closed_) return;
+        DisarmDeadline();
+        if (ec) {
+            OnReadError(ec);
+            return;
+        }
+        buffer_.commit(bytes);
+        ReadHeaderSection();
+    }
+
+    void ReadHeaderSection() {
+        ArmDeadline(server_.options_.header_timeout, ReadPhase::kHeader);
         http::async_read_header(stream_, buffer_, *parser_,
                                 beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
     }
 
     void OnHeader(beast::error_code ec, std::size_t) {
         if (closed_) return;
+        DisarmDeadline();
         if (ec) {
             OnReadError(ec);
             return;
         }
-        if (parser_->is_done()) {
-            OnRead({}, 0);
+        if (!mark_->Set(ConnectionMark::kBusy)) {  // chosen to make room for a newer connection
+            Close();
             return;
         }
+        NoteRequestLine();
         const auto& header = parser_->get();
+        if (HasAmbiguousFraming(header)) {
+            RespondAndClose(ErrorResponse(
+                400, "bad_request", "Transfer-Encoding must be exactly \"chunked\", once, without Content-Length"));
+            return;
+        }
+        keep_alive_ = header.keep_alive();
+        request_ = RequestFromHeader(header);
+        const bool body_follows = !parser_->is_done();
+
+        HeaderVerdict verdict;
+        if (server_.options_.on_headers) {
+            try {
+                verdict = server_.options_.on_headers(request_);
+            } catch (...) {
+                verdict.reject = ResponseForException(std::current_exception());
+            }
+        }
+        run_inline_ = verdict.run_inline;
+        if (!verdict.reject && !run_inline_ && server_.HandlerQueueFull()) {
+            verdict.reject = Overloaded("too many requests are waiting for a handler; retry shortly");
+        }
+        if (verdict.reject) {
+            // Without a body the connection is still in step and may serve the next request;
+            // with one it is closed, for its bytes are never read.
+            if (body_follows) {
+                RespondAndClose(std::move(*verdict.reject));
+            } else {
+                Respond(std::move(*verdict.reject));
+            }
+            return;
+        }
+        if (!body_follows) {
+            Dispatch();
+            return;
+        }
         // Clients such as curl wait (a second) for this before sending a large body.
         if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
             continue_ = http::response<http::empty_body>{http::status::continue_, header.version()};
+            stream_.expires_after(server_.options_.idle_timeout);
             http::async_write(stream_, continue_, beast::bind_front_handler(&Session::OnContinue, shared_from_this()));
             return;
         }
         ReadBody();
+    }
+
+    HttpRequest RequestFromHeader(const http::request_parser<http::string_body>::value_type& header) const {
+        HttpRequest request;
+        request.method = std::string(Sv(header.method_string()));
+        request.target = std::string(Sv(header.target()));
+        SplitTarget split = Split(request.target);
+        request.path = PercentDecode(split.path, false);
+        request.query = ParseQuery(split.query);
+        for (const auto& field : header) {
+            auto [it, inserted] = request.headers.emplace(ToLower(Sv(field.name_string())), Sv(field.value()));
+            if (!inserted) {  // repeated header: combined as RFC 9110 5.3 allows
+                it->second += ", ";
+                it->second += Sv(field.value());
+            }
+        }
+        request.remote_address = remote_address_;
+        return request;
     }
 
     void OnContinue(beast::error_code ec, std::size_t) {
@@ -264,7 +456,18 @@ private:
     }
 
     void ReadBody() {
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+        ArmDeadline(server_.options_.body_timeout, ReadPhase::kBody);
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    }
+
+    void OnBody(beast::error_code ec, std::size_t) {
+        if (closed_) return;
+        DisarmDeadline();
+        if (ec) {
+            OnReadError(ec);
+            return;
+        }
+        Dispatch();
     }
 
     void NoteRequestLine() {
@@ -283,62 +486,64 @@ private:
     }
 
     void OnReadError(beast::error_code ec) {
-        if (ec == http::error::body_limit) {
-            RespondAndClose(ErrorResponse(413, "payload_too_large",
-                                          "request body exceeds " + std::to_string(server_.options_.body_limit) +
-                                              " bytes"));
+        if (timed_out_) {
+            if (phase_ == ReadPhase::kIdle) {
+                Close();  // nothing of a request arrived: nobody waits for an answer
+            } else {
+                RespondAndClose(ErrorResponse(408, "request_timeout",
+                                              phase_ == ReadPhase::kHeader
+                                                  ? "the request header section did not arrive in time"
+                                                  : "the request body did not arrive in time"));
+            }
+        } else if (ec == http::error::body_limit) {
+            RespondAndClose(
+                ErrorResponse(413, "payload_too_large",
+                              "request body exceeds " + std::to_string(server_.options_.body_limit) + " bytes"));
         } else if (ec == http::error::header_limit) {
             RespondAndClose(ErrorResponse(431, "headers_too_large",
                                           "request header section exceeds " + std::to_string(kHeaderLimit) + " bytes"));
         } else if (IsHttpParseError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
             RespondAndClose(ErrorResponse(400, "bad_request", "malformed HTTP request"));
         } else {
-            // The peer closed or reset, the idle timeout fired, or Stop() closed the socket.
+            // The peer closed or reset, or Stop() or an eviction closed the socket.
             Close();
         }
     }
 
+    // The request is answered now, whatever it asked; the connection closes after the response.
     void RespondAndClose(HttpResponse response) {
-        NoteRequestLine();
         keep_alive_ = false;
+        Respond(std::move(response));
+    }
+
+    void Respond(HttpResponse response) {
+        if (!mark_->Set(ConnectionMark::kBusy)) {
+            Close();
+            return;
+        }
+        if (!parser_ || !parser_->is_header_done()) NoteRequestLine();
+        parser_.reset();
         BeginRequest();
         Write(std::move(response));
     }
 
-    void OnRead(beast::error_code ec, std::size_t) {
-        if (closed_) return;
-        if (ec) {
-            OnReadError(ec);
+    void Dispatch() {
+        request_.body = std::move(parser_->release().body());
+        parser_.reset();
+        BeginRequest();
+        if (run_inline_) {
+            Write(server_.RunHandler(request_));
             return;
         }
-        stream_.expires_never();  // the handler may take long; the idle timeout is for reading only
-        NoteRequestLine();
-        http::request<http::string_body> message = parser_->release();
-        parser_.reset();
-        keep_alive_ = message.keep_alive();
-
-        HttpRequest request;
-        request.method = std::string(Sv(message.method_string()));
-        request.target = std::string(Sv(message.target()));
-        SplitTarget split = Split(request.target);
-        request.path = PercentDecode(split.path, false);
-        request.query = ParseQuery(split.query);
-        for (const auto& field : message) {
-            auto [it, inserted] = request.headers.emplace(ToLower(Sv(field.name_string())), Sv(field.value()));
-            if (!inserted) {  // repeated header: combined as RFC 9110 5.3 allows
-                it->second += ", ";
-                it->second += Sv(field.value());
-            }
+        if (!server_.TryQueueHandler()) {
+            Write(Overloaded("too many requests are waiting for a handler; retry shortly"));
+            return;
         }
-        request.body = std::move(message.body());
-        request.remote_address = remote_address_;
-
-        BeginRequest();
-        net::post(*server_.handler_pool_, [self = shared_from_this(), request = std::move(request)]() mutable {
+        net::post(*server_.handler_pool_, [self = shared_from_this(), request = std::move(request_)]() mutable {
+            --self->server_.handler_queue_;
             HttpResponse response = self->server_.RunHandler(request);
-            net::post(self->executor_, [self, response = std::move(response)]() mutable {
-                self->Write(std::move(response));
-            });
+            net::post(self->executor_,
+                      [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
         });
     }
 
@@ -353,6 +558,7 @@ private:
     }
 
     void Write(HttpResponse response) {
+        request_ = {};
         if (closed_) {
             FinishRequest();
             return;
@@ -415,10 +621,17 @@ private:
         ReadHeader();
     }
 
+    // Unread request bytes are read and dropped, never parsed: after a refused framing nothing
+    // that follows may be taken for another request.
     void GracefulClose() {
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         if (ec) {
+            Close();
+            return;
+        }
+        // Nothing more is owed to this client: at the cap it is the first to make room.
+        if (!mark_->Set(ConnectionMark::kLingering)) {
             Close();
             return;
         }
@@ -445,6 +658,7 @@ private:
 
     Impl& server_;
     const std::uint64_t id_;
+    const std::shared_ptr<ConnectionMark> mark_;
     const net::any_io_executor executor_;  // the connection's strand
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
@@ -453,7 +667,14 @@ private:
     http::response<http::string_body> response_;
     std::string remote_address_;
 
+    net::steady_timer deadline_;
+    std::uint64_t deadline_generation_ = 0;
+    ReadPhase phase_ = ReadPhase::kIdle;
+    bool timed_out_ = false;
+
     // The request in progress.
+    HttpRequest request_;
+    bool run_inline_ = false;
     Clock::time_point started_;
     std::string log_method_;
     std::string log_path_;
@@ -495,9 +716,12 @@ std::uint16_t HttpServer::Impl::Start() {
     if (ec) throw fail(ec.message());
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) throw fail(ec.message());
+    acceptor_.non_blocking(true, ec);  // OnTooManyOpenFiles() calls accept() itself and must not block
+    if (ec) throw fail(ec.message());
     std::uint16_t port = acceptor_.local_endpoint(ec).port();
     if (ec) throw fail(ec.message());
 
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     handler_pool_.emplace(static_cast<std::size_t>(std::max(1, options_.handler_threads)));
     work_.emplace(ioc_.get_executor());
     net::post(acceptor_.get_executor(), [this] { DoAccept(); });
@@ -527,7 +751,11 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     if (!acceptor_.is_open()) return;
     if (ec) {
         if (ec == net::error::operation_aborted) return;
-        spdlog::warn("accepting an HTTP connection failed: {}", ec.message());
+        if ((ec == net::error::no_descriptors || ec.value() == ENFILE) && OnTooManyOpenFiles()) {
+            DoAccept();
+            return;
+        }
+        WarnThrottled("accepting an HTTP connection failed: " + ec.message());
         accept_timer_.expires_after(kAcceptRetryDelay);
         accept_timer_.async_wait([this](beast::error_code wait_ec) {
             if (!wait_ec && acceptor_.is_open()) DoAccept();
@@ -537,15 +765,102 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // responses go out in one write; don't hold them back
     std::shared_ptr<Session> session;
+    std::shared_ptr<Session> evicted;  // released outside the lock: its destructor unregisters
     {
         std::lock_guard lock(sessions_mutex_);
         if (draining_) return;  // the socket closes as it goes out of scope
+        const std::size_t cap = std::max<std::size_t>(1, options_.max_connections);
+        if (sessions_.size() - pending_evictions_ >= cap) {
+            if (!ClaimOldestIdleLocked(evicted)) {
+                Refuse(socket);
+                DoAccept();
+                return;
+            }
+        }
         std::uint64_t id = next_session_id_++;
-        session = std::make_shared<Session>(std::move(socket), *this, id);
-        sessions_.emplace(id, session);
+        auto mark = std::make_shared<ConnectionMark>();
+        session = std::make_shared<Session>(std::move(socket), *this, id, mark);
+        sessions_.emplace(id, SessionEntry{session, std::move(mark)});
     }
+    if (evicted) net::post(evicted->executor(), [evicted] { evicted->Close(); });
     session->Start();
     DoAccept();
+}
+
+// At the cap: the connection idle longest (waiting for a request, or for the rest of its header
+// section) makes room, so that idle clients cannot lock out ones with work to do.
+bool HttpServer::Impl::ClaimOldestIdleLocked(std::shared_ptr<Session>& victim) {
+    for (;;) {
+        SessionEntry* oldest = nullptr;
+        std::int64_t oldest_since = 0;
+        for (auto& [id, entry] : sessions_) {
+            const std::int64_t since = entry.mark->idle_since.load();
+            if (since > 0 && (!oldest || since < oldest_since)) {
+                oldest = &entry;
+                oldest_since = since;
+            }
+        }
+        if (!oldest) return false;
+        std::int64_t expected = oldest_since;
+        // It may have just become busy; then look again.
+        if (!oldest->mark->idle_since.compare_exchange_strong(expected, ConnectionMark::kEvicting)) continue;
+        ++pending_evictions_;
+        spdlog::debug("connection cap reached: closing the connection idle longest");
+        // Null when it is already being destroyed: its unregistration frees the slot all the same.
+        victim = oldest->session.lock();
+        return true;
+    }
+}
+
+// Nothing can make room: the newcomer is told so at once, without a session or a read.
+void HttpServer::Impl::Refuse(tcp::socket& socket) {
+    static const std::string kResponse = [] {
+        const HttpResponse body = Overloaded("too many open connections; retry shortly");
+        return "HTTP/1.1 503 Service Unavailable\r\nServer: notifyd\r\nContent-Type: " + body.content_type +
+               "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(body.body.size()) +
+               "\r\n\r\n" + body.body;
+    }();
+    WarnThrottled("connection cap of " + std::to_string(options_.max_connections) +
+                  " reached with none idle: refusing new connections");
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(kResponse), ignored);  // best effort: a full send buffer drops it
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+// accept() failed for want of descriptors. The pending connection stays queued and would fail
+// every accept again, so the spare descriptor is freed to take it and close it. False when no
+// spare is held (the caller then waits a little before accepting again).
+bool HttpServer::Impl::OnTooManyOpenFiles() {
+    WarnThrottled("out of file descriptors: refusing new connections (raise the limit or lower MAX_CONNECTIONS)");
+    if (spare_fd_ < 0) return false;
+    ::close(spare_fd_);
+    spare_fd_ = -1;
+    for (;;) {
+        const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) break;  // EAGAIN: none left waiting
+        ::close(fd);
+        break;
+    }
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return true;
+}
+
+void HttpServer::Impl::WarnThrottled(const std::string& message) {
+    std::lock_guard lock(warn_mutex_);
+    const auto now = Clock::now();
+    if (last_warning_ != Clock::time_point{} && now - last_warning_ < kWarningInterval) {
+        ++warnings_suppressed_;
+        return;
+    }
+    if (warnings_suppressed_ > 0) {
+        spdlog::warn("{} ({} similar warnings suppressed)", message, warnings_suppressed_);
+    } else {
+        spdlog::warn("{}", message);
+    }
+    warnings_suppressed_ = 0;
+    last_warning_ = now;
 }
 
 HttpResponse HttpServer::Impl::RunHandler(HttpRequest& request) {
@@ -556,16 +871,29 @@ HttpResponse HttpServer::Impl::RunHandler(HttpRequest& request) {
     }
 }
 
+bool HttpServer::Impl::TryQueueHandler() {
+    const std::size_t limit = std::max<std::size_t>(1, options_.handler_queue_limit);
+    if (handler_queue_.fetch_add(1) >= limit) {
+        --handler_queue_;
+        return false;
+    }
+    return true;
+}
+
 void HttpServer::Impl::Unregister(std::uint64_t id) {
     std::lock_guard lock(sessions_mutex_);
-    if (sessions_.erase(id) > 0 && sessions_.empty() && draining_) sessions_cv_.notify_all();
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    if (it->second.mark->idle_since.load() == ConnectionMark::kEvicting) --pending_evictions_;
+    sessions_.erase(it);
+    if (sessions_.empty() && draining_) sessions_cv_.notify_all();
 }
 
 std::vector<std::shared_ptr<HttpServer::Impl::Session>> HttpServer::Impl::LiveSessionsLocked() {
     std::vector<std::shared_ptr<Session>> live;
     live.reserve(sessions_.size());
-    for (auto& [id, weak] : sessions_) {
-        if (auto session = weak.lock()) live.push_back(std::move(session));
+    for (auto& [id, entry] : sessions_) {
+        if (auto session = entry.session.lock()) live.push_back(std::move(session));
     }
     return live;
 }
@@ -648,6 +976,8 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds drain) {
     }
     for (auto& session : live) session->Close();
     live.clear();
+    if (spare_fd_ >= 0) ::close(spare_fd_);
+    spare_fd_ = -1;
     spdlog::info("HTTP server stopped");
 }
 
@@ -661,5 +991,33 @@ std::uint16_t HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
 
 std::size_t HttpServer::OpenConnections() const { return impl_->OpenConnections(); }
+
+std::size_t HttpServer::WaitingForHandler() const { return impl_->handler_queue_.load(); }
+
+OpenFileLimit RaiseOpenFileLimit() {
+    OpenFileLimit result;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return result;
+    result.soft_before = result.soft = limit.rlim_cur;
+    result.hard = limit.rlim_max;
+    rlim_t target = limit.rlim_max;
+    if (target == RLIM_INFINITY) {
+        // The kernel caps descriptors per process at fs.nr_open even when the hard limit says
+        // "unlimited"; asking for more fails.
+        target = 1024 * 1024;
+        std::ifstream nr_open("/proc/sys/fs/nr_open");
+        unsigned long long value = 0;
+        if (nr_open >> value && value > 0) target = static_cast<rlim_t>(value);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur >= target) return result;
+    limit.rlim_cur = target;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) result.soft = target;
+    return result;
+}
+
+std::size_t ConnectionCapWithin(std::size_t wanted, std::uint64_t open_file_limit, std::size_t reserve) {
+    const std::uint64_t room = open_file_limit > reserve ? open_file_limit - reserve : 1;
+    return static_cast<std::size_t>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(wanted, room)));
+}
 
 }  // namespace notify

@@ -224,6 +224,22 @@ TEST(ParseConfig, ReadsTheTuningVariables) {
     EXPECT_EQ(c.shutdown_grace_ms, 0);
 }
 
+TEST(ParseConfig, ReadsTheHttpProtectionSettings) {
+    const Config defaults = ParseConfig({});
+    EXPECT_EQ(defaults.max_connections, 10000);
+    EXPECT_EQ(defaults.handler_queue_limit, 1024);
+    EXPECT_EQ(defaults.header_timeout_ms, 10000);
+    EXPECT_EQ(defaults.body_timeout_ms, 30000);
+    const Config c = ParseConfig({{"MAX_CONNECTIONS", "500"},
+                                  {"HANDLER_QUEUE_LIMIT", "64"},
+                                  {"HEADER_TIMEOUT_MS", "2000"},
+                                  {"BODY_TIMEOUT_MS", "5000"}});
+    EXPECT_EQ(c.max_connections, 500);
+    EXPECT_EQ(c.handler_queue_limit, 64);
+    EXPECT_EQ(c.header_timeout_ms, 2000);
+    EXPECT_EQ(c.body_timeout_ms, 5000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // ParseConfig: malformed values name the variable
 
@@ -339,6 +355,11 @@ TEST(ParseConfig, RejectsBadTuningValues) {
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROCESSOR_BATCH", "100000"}}), "PROCESSOR_BATCH");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROCESSOR_IDLE_POLL_MS", "1"}}), "PROCESSOR_IDLE_POLL_MS");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"SHUTDOWN_GRACE_MS", "-1"}}), "SHUTDOWN_GRACE_MS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"MAX_CONNECTIONS", "0"}}), "MAX_CONNECTIONS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"MAX_CONNECTIONS", "lots"}}), "MAX_CONNECTIONS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"HANDLER_QUEUE_LIMIT", "0"}}), "HANDLER_QUEUE_LIMIT");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"HEADER_TIMEOUT_MS", "10"}}), "HEADER_TIMEOUT_MS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"BODY_TIMEOUT_MS", "1.5"}}), "BODY_TIMEOUT_MS");
 }
 
 // ---------------------------------------------------------------------------------------------

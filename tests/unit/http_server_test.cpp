@@ -1,12 +1,10 @@
-#include "http/server.h"
-
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +27,8 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "http/errors.h"
+#include "http/server.h"
 
 namespace notify {
 namespace {
@@ -118,6 +119,23 @@ public:
 
     bool connected() const { return connected_; }
 
+    // A socket made now and connected later: connecting needs no new file descriptor.
+    struct Deferred {};
+    RawClient(Deferred, std::uint16_t port) : port_(port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        timeval timeout{10, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    }
+    bool Connect() {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port_);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        return connected_;
+    }
+
     bool Send(std::string_view data) {
         while (!data.empty()) {
             ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -176,6 +194,7 @@ private:
 
     int fd_ = -1;
     bool connected_ = false;
+    std::uint16_t port_ = 0;
     std::string pending_;
 };
 
@@ -186,7 +205,7 @@ std::string Get(const std::string& target, const std::string& extra_headers = {}
 struct CurlResponse {
     CURLcode code = CURLE_OK;
     long status = 0;
-    long connects = 0;  // new connections this transfer opened
+    long connects = 0;                           // new connections this transfer opened
     std::map<std::string, std::string> headers;  // names lower-cased, of the final response
     std::string body;
 };
@@ -315,8 +334,8 @@ TEST(HttpServer, HandlerSeesTheDecodedRequest) {
     EXPECT_EQ(seen->method, "POST");
     EXPECT_EQ(seen->target, target);
     EXPECT_EQ(seen->path, "/api/some path/a+b\xC3\xA9");  // '+' is a space only in the query
-    std::map<std::string, std::string> query = {{"a", "1"}, {"b", "last"}, {"c", "/x&y"}, {"flag", ""}, {"", ""},
-                                                {"d", "%zz"}};
+    std::map<std::string, std::string> query = {{"a", "1"},   {"b", "last"}, {"c", "/x&y"},
+                                                {"flag", ""}, {"", ""},      {"d", "%zz"}};
     EXPECT_EQ(seen->query, query);
     EXPECT_EQ(seen->Header("x-custom-thing"), "Value");
     EXPECT_EQ(seen->Header("content-type"), "text/plain");
@@ -705,6 +724,370 @@ TEST(HttpServer, AccessLogHasMethodPathAndStatusButNoQueryOrHeaders) {
     for (const char* secret : {"QUERYSECRET", "BODYSECRET", "HEADERSECRET", "key="}) {
         EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << text;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile clients
+
+// A header-stage hook like the Router's: /public goes on, /inline runs on the I/O thread, anything
+// else without "Authorization: Bearer good" is refused before its body is read.
+HeaderVerdict CheckToken(HttpRequest& request) {
+    if (request.path == "/inline") return {std::nullopt, true};
+    if (request.path == "/public" || request.Header("authorization") == "Bearer good") return {};
+    return {ErrorResponse(401, "unauthorized", "a valid bearer token is required"), false};
+}
+
+TEST(HttpServer, AtTheConnectionCapTheOldestIdleConnectionMakesRoom) {
+    HttpServerOptions options = LocalOptions();
+    options.max_connections = 3;
+    HttpServer server(options, [](HttpRequest& request) { return Text(200, request.path); });
+    std::uint16_t port = server.Start();
+    std::vector<std::unique_ptr<RawClient>> idle;
+    for (std::size_t i = 0; i < 3; ++i) {
+        idle.push_back(std::make_unique<RawClient>(port));
+        ASSERT_TRUE(WaitFor([&] { return server.OpenConnections() == i + 1; }));
+    }
+    // The middle one has served a request, so it is now idle more recently than the first.
+    ASSERT_TRUE(idle[1]->Send(Get("/middle")));
+    ASSERT_TRUE(idle[1]->Read());
+
+    RawClient newcomer(port);
+    ASSERT_TRUE(newcomer.Send(Get("/new")));
+    auto response = newcomer.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body, "/new");
+    EXPECT_TRUE(idle[0]->PeerClosed());  // idle longest
+    for (std::size_t i = 1; i < 3; ++i) {
+        ASSERT_TRUE(idle[i]->Send(Get("/still-open"))) << i;
+        auto still = idle[i]->Read();
+        ASSERT_TRUE(still) << i;
+        EXPECT_EQ(still->body, "/still-open");
+    }
+    EXPECT_LE(server.OpenConnections(), 3u);
+}
+
+TEST(HttpServer, AClientTricklingItsHeadersCountsAsIdleAtTheCap) {
+    HttpServerOptions options = LocalOptions();
+    options.max_connections = 2;
+    HttpServer server(options, [](HttpRequest& request) { return Text(200, request.path); });
+    std::uint16_t port = server.Start();
+    RawClient trickler(port);
+    ASSERT_TRUE(trickler.Send("GET /never-finished HTTP/1.1\r\nHo"));
+    ASSERT_TRUE(WaitFor([&] { return server.OpenConnections() == 1; }));
+    RawClient idle(port);
+    ASSERT_TRUE(WaitFor([&] { return server.OpenConnections() == 2; }));
+
+    RawClient newcomer(port);
+    ASSERT_TRUE(newcomer.Send(Get("/new")));
+    auto response = newcomer.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_TRUE(trickler.PeerClosed());
+    ASSERT_TRUE(idle.Send(Get("/idle")));
+    ASSERT_TRUE(idle.Read());
+}
+
+TEST(HttpServer, AtTheCapWithNoneIdleTheNewcomerGets503Overloaded) {
+    Gate gate;
+    HttpServerOptions options = LocalOptions();
+    options.max_connections = 1;
+    HttpServer server(options, [&](HttpRequest&) {
+        gate.Enter();
+        return Text(200, "done");
+    });
+    std::uint16_t port = server.Start();
+    RawClient busy(port);
+    ASSERT_TRUE(busy.Send(Get("/busy")));
+    ASSERT_TRUE(gate.WaitEntered());
+
+    RawClient refused(port);
+    auto response = refused.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 503);
+    EXPECT_EQ(response->headers["retry-after"], "1");
+    ExpectJsonError(response->body, "overloaded");
+    EXPECT_TRUE(refused.PeerClosed());
+
+    gate.Open();
+    auto done = busy.Read();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->body, "done");
+}
+
+// Restores the soft open-file limit it lowered, whatever happens in between.
+class FileLimitGuard {
+public:
+    FileLimitGuard() { ::getrlimit(RLIMIT_NOFILE, &saved_); }
+    ~FileLimitGuard() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+    FileLimitGuard(const FileLimitGuard&) = delete;
+    FileLimitGuard& operator=(const FileLimitGuard&) = delete;
+    // No descriptor can be created after this (every number below the limit is taken).
+    bool Exhaust() {
+        const int lowest_free = ::dup(0);
+        if (lowest_free < 0) return false;
+        ::close(lowest_free);
+        rlimit limit = saved_;
+        limit.rlim_cur = static_cast<rlim_t>(lowest_free);
+        return ::setrlimit(RLIMIT_NOFILE, &limit) == 0;
+    }
+    void Restore() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+private:
+    rlimit saved_{};
+};
+
+TEST(HttpServer, OutOfFileDescriptorsTheNewcomerIsClosedAndAcceptingGoesOn) {
+    HttpServer server(LocalOptions(), [](HttpRequest& request) { return Text(200, request.path); });
+    std::uint16_t port = server.Start();
+    RawClient starved(RawClient::Deferred{}, port);
+    RawClient later(RawClient::Deferred{}, port);
+    {
+        FileLimitGuard limit;
+        ASSERT_TRUE(limit.Exhaust());
+        ASSERT_TRUE(starved.Connect());  // the kernel completes it; accept() then fails with EMFILE
+        EXPECT_TRUE(starved.PeerClosed());
+        limit.Restore();
+    }
+    ASSERT_TRUE(later.Connect());
+    ASSERT_TRUE(later.Send(Get("/after")));
+    auto response = later.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body, "/after");
+}
+
+TEST(HttpServer, HeaderSectionTrickledPastTheHeaderTimeoutGets408AndClose) {
+    HttpServerOptions options = LocalOptions();
+    options.header_timeout = 300ms;
+    HttpServer server(options, [](HttpRequest&) { return Text(200, "ok"); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\n"));
+    // Each byte arrives well within the timeout: the deadline runs from the first byte, not the last.
+    std::atomic<bool> stop{false};
+    std::thread trickle([&] {
+        for (int i = 0; i < 200 && !stop; ++i) {
+            if (!client.Send("X")) return;
+            std::this_thread::sleep_for(25ms);  // the client's pace, not synchronisation
+        }
+    });
+    auto response = client.Read();
+    stop = true;
+    trickle.join();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 408);
+    ExpectJsonError(response->body, "request_timeout");
+    EXPECT_EQ(Lower(response->headers["connection"]), "close");
+    EXPECT_TRUE(client.PeerClosed());
+}
+
+TEST(HttpServer, BodyPromisedAndNeverSentGets408AndClose) {
+    std::atomic<int> calls{0};
+    HttpServerOptions options = LocalOptions();
+    options.body_timeout = 300ms;
+    HttpServer server(options, [&](HttpRequest&) {
+        ++calls;
+        return Text(200, "ok");
+    });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc"));
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 408);
+    ExpectJsonError(response->body, "request_timeout");
+    EXPECT_TRUE(client.PeerClosed());
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServer, RefusedAtTheHeaderStageNoBodyIsReadAndTheConnectionCloses) {
+    std::atomic<int> calls{0};
+    HttpServerOptions options = LocalOptions();
+    options.body_timeout = 60s;  // an answer now cannot come from the body deadline
+    options.on_headers = CheckToken;
+    HttpServer server(options, [&](HttpRequest&) {
+        ++calls;
+        return Text(200, "ok");
+    });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send("POST /send HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n"));
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 401);
+    ExpectJsonError(response->body, "unauthorized");
+    EXPECT_TRUE(client.PeerClosed());
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServer, RefusedAtTheHeaderStageNo100ContinueIsSent) {
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = CheckToken;
+    HttpServer server(options, [](HttpRequest& request) { return Text(200, request.body); });
+    std::uint16_t port = server.Start();
+    RawClient refused(port);
+    ASSERT_TRUE(refused.Send("POST /send HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    auto response = refused.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 401);
+
+    RawClient allowed(port);
+    ASSERT_TRUE(
+        allowed.Send("POST /send HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer good\r\nContent-Length: 5\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+    auto interim = allowed.Read();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(allowed.Send("hello"));
+    auto accepted = allowed.Read();
+    ASSERT_TRUE(accepted);
+    EXPECT_EQ(accepted->status, 200);
+    EXPECT_EQ(accepted->body, "hello");
+}
+
+TEST(HttpServer, RefusedWithoutABodyTheConnectionServesTheNextRequest) {
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = CheckToken;
+    HttpServer server(options, [](HttpRequest& request) { return Text(200, request.path); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send(Get("/private")));
+    auto refused = client.Read();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 401);
+    ASSERT_TRUE(client.Send(Get("/public")));
+    auto served = client.Read();
+    ASSERT_TRUE(served);
+    EXPECT_EQ(served->status, 200);
+    EXPECT_EQ(served->body, "/public");
+}
+
+TEST(HttpServer, WhatTheHeaderStageRecordsReachesTheHandler) {
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = [](HttpRequest& request) {
+        request.route_index = 7;
+        return HeaderVerdict{};
+    };
+    HttpServer server(options, [](HttpRequest& request) {
+        return Text(200, std::to_string(request.route_index.value_or(0)) + " " + request.body);
+    });
+    std::uint16_t port = server.Start();
+    auto response = Curl().Request("POST", Url(port, "/x"), "payload");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "7 payload");
+}
+
+TEST(HttpServer, FullHandlerQueueGets503OverloadedWhileInlineHandlersStillAnswer) {
+    Gate gate;
+    HttpServerOptions options = LocalOptions();
+    options.handler_threads = 1;
+    options.handler_queue_limit = 1;
+    options.on_headers = CheckToken;
+    HttpServer server(options, [&](HttpRequest& request) {
+        if (request.path == "/public") gate.Enter();
+        return Text(200, request.path);
+    });
+    std::uint16_t port = server.Start();
+    RawClient running(port);
+    ASSERT_TRUE(running.Send(Get("/public")));
+    ASSERT_TRUE(gate.WaitEntered());  // the only handler thread is taken
+    RawClient waiting(port);
+    ASSERT_TRUE(waiting.Send(Get("/queued", "Authorization: Bearer good\r\n")));
+    ASSERT_TRUE(WaitFor([&] { return server.WaitingForHandler() == 1; }));
+
+    RawClient overflow(port);
+    ASSERT_TRUE(overflow.Send(Get("/more", "Authorization: Bearer good\r\n")));
+    auto refused = overflow.Read();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->headers["retry-after"], "1");
+    ExpectJsonError(refused->body, "overloaded");
+
+    // A non-blocking handler runs on the I/O thread: it answers while the pool is saturated.
+    ASSERT_TRUE(overflow.Send(Get("/inline")));
+    auto inline_response = overflow.Read();
+    ASSERT_TRUE(inline_response);
+    EXPECT_EQ(inline_response->status, 200);
+    EXPECT_EQ(inline_response->body, "/inline");
+
+    gate.Open();
+    auto first = running.Read();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->body, "/public");
+    auto second = waiting.Read();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->body, "/queued");
+}
+
+// Each of these frames a request in a way some proxy may read differently; the bytes after it
+// hold a second request that must never be answered.
+TEST(HttpServer, TransferEncodingOtherThanExactlyChunkedIs400AndNothingAfterItIsParsed) {
+    const std::vector<std::string> framings = {
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: xchunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        "Content-Length: 5\r\nContent-Length: 5\r\n",
+    };
+    std::mutex mutex;
+    std::vector<std::string> handled;
+    HttpServer server(LocalOptions(), [&](HttpRequest& request) {
+        std::lock_guard lock(mutex);
+        handled.push_back(request.path);
+        return Text(200, request.body);
+    });
+    std::uint16_t port = server.Start();
+    for (const auto& framing : framings) {
+        RawClient client(port);
+        ASSERT_TRUE(client.Send("POST /first HTTP/1.1\r\nHost: test\r\n" + framing +
+                                "\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n"));
+        auto response = client.Read();
+        ASSERT_TRUE(response) << framing;
+        EXPECT_EQ(response->status, 400) << framing;
+        ExpectJsonError(response->body, "bad_request");
+        EXPECT_TRUE(client.PeerClosed()) << framing;  // and no second response before the close
+    }
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(handled.empty()) << handled.front();
+}
+
+TEST(HttpServer, ExactlyChunkedIsAccepted) {
+    HttpServer server(LocalOptions(), [](HttpRequest& request) { return Text(200, request.body); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(
+        client.Send("POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: Chunked \r\n\r\n"
+                    "5\r\nhello\r\n0\r\n\r\n"));
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "hello");
+}
+
+TEST(HttpServer, ConnectionCapLeavesRoomUnderTheFileLimit) {
+    EXPECT_EQ(ConnectionCapWithin(10000, 1024, 200), 824u);
+    EXPECT_EQ(ConnectionCapWithin(500, 1024, 200), 500u);
+    EXPECT_EQ(ConnectionCapWithin(10000, 1048576, 200), 10000u);
+    EXPECT_EQ(ConnectionCapWithin(10000, 100, 200), 1u);  // never zero: the server must still answer
+}
+
+TEST(HttpServer, RaisingTheFileLimitReachesTheHardLimit) {
+    FileLimitGuard restore;
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max > 1024) {
+        limit.rlim_cur = 1024;
+        ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+    }
+    const OpenFileLimit raised = RaiseOpenFileLimit();
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    EXPECT_EQ(raised.soft, limit.rlim_cur);
+    EXPECT_EQ(raised.hard, limit.rlim_max);
+    if (limit.rlim_max != RLIM_INFINITY) {
+        EXPECT_EQ(limit.rlim_cur, limit.rlim_max);
+    }
+    EXPECT_LE(raised.soft_before, raised.soft);
 }
 
 }  // namespace

@@ -340,5 +340,87 @@ TEST_F(RouterTest, MalformedJsonInAHandlerIs400) {
     ExpectErrorBody(router_.Handle(request), 400, "invalid_json");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Header stage (Admit): decided before any body byte is read
+
+TEST_F(RouterTest, AdmitRefusesUnknownPathWrongMethodMissingTokenAndLowRole) {
+    router_.Add("POST", "/send", Role::kOperator, [](HttpRequest&, const RequestContext&) { return Text("sent"); });
+    auto unknown = Request("POST", "/nowhere", kAdminToken);
+    ExpectErrorBody(*router_.Admit(unknown).reject, 404, "not_found");
+    auto wrong_method = Request("GET", "/send", kAdminToken);
+    ExpectErrorBody(*router_.Admit(wrong_method).reject, 405, "method_not_allowed");
+    auto anonymous = Request("POST", "/send");
+    ExpectErrorBody(*router_.Admit(anonymous).reject, 401, "unauthorized");
+    auto viewer = Request("POST", "/send", kViewerToken);
+    ExpectErrorBody(*router_.Admit(viewer).reject, 403, "forbidden");
+    auto allowed = Request("POST", "/send", kOperatorToken);
+    const HeaderVerdict verdict = router_.Admit(allowed);
+    EXPECT_FALSE(verdict.reject);
+    EXPECT_FALSE(verdict.run_inline);
+    ASSERT_TRUE(allowed.principal);
+    EXPECT_EQ(allowed.principal->name, "backend");
+}
+
+TEST_F(RouterTest, AuthenticatesOnceWhenAdmitThenHandle) {
+    router_.Add("POST", "/send", Role::kOperator, [](HttpRequest&, const RequestContext& context) {
+        return Text(context.principal ? context.principal->name : "nobody");
+    });
+    EXPECT_CALL(store_, FindTokenByHash(HashToken(kOperatorToken))).Times(1);
+    auto request = Request("POST", "/send", kOperatorToken);
+    ASSERT_FALSE(router_.Admit(request).reject);
+    request.body = "{}";  // read after admission
+    EXPECT_EQ(router_.Handle(request).body, "backend");
+}
+
+TEST_F(RouterTest, NonBlockingRouteIsAdmittedToRunInline) {
+    router_.Add("GET", "/health", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text("ok"); });
+    router_.Add("GET", "/slow", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text("slow"); });
+    router_.MarkNonBlocking("GET", "/health");
+    auto health = Request("GET", "/health");
+    EXPECT_TRUE(router_.Admit(health).run_inline);
+    auto head = Request("HEAD", "/health");
+    EXPECT_TRUE(router_.Admit(head).run_inline);
+    auto slow = Request("GET", "/slow");
+    EXPECT_FALSE(router_.Admit(slow).run_inline);
+    EXPECT_THROW(router_.MarkNonBlocking("GET", "/missing"), std::logic_error);
+}
+
+TEST_F(RouterTest, GuardRefusesAtTheHeaderStageAndTheHandlerDoesNotRun) {
+    bool ran = false;
+    router_.Add("POST", "/webhook", std::nullopt, [&](HttpRequest&, const RequestContext&) {
+        ran = true;
+        return Text("ok");
+    });
+    router_.Guard("POST", "/webhook", [](const HttpRequest& request) {
+        if (request.Header("x-webhook-secret") != "right") {
+            throw Error(ErrorKind::kUnauthorized, "unauthorized", "a valid webhook secret is required");
+        }
+    });
+    auto without = Request("POST", "/webhook");
+    ExpectErrorBody(*router_.Admit(without).reject, 401, "unauthorized");
+    auto also_without = Request("POST", "/webhook");
+    ExpectErrorBody(router_.Handle(also_without), 401, "unauthorized");
+    EXPECT_FALSE(ran);
+    auto with = Request("POST", "/webhook");
+    with.headers["x-webhook-secret"] = "right";
+    EXPECT_FALSE(router_.Admit(with).reject);
+    EXPECT_EQ(router_.Handle(with).body, "ok");
+    EXPECT_TRUE(ran);
+    EXPECT_THROW(router_.Guard("GET", "/webhook", [](const HttpRequest&) {}), std::logic_error);
+}
+
+TEST_F(RouterTest, GetAnnouncingABodyIsRefusedBeforeItIsRead) {
+    router_.Add("GET", "/health", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text("ok"); });
+    auto with_length = Request("GET", "/health");
+    with_length.headers["content-length"] = "100";
+    ExpectErrorBody(*router_.Admit(with_length).reject, 400, "bad_request");
+    auto chunked = Request("HEAD", "/health");
+    chunked.headers["transfer-encoding"] = "chunked";
+    ExpectErrorBody(*router_.Admit(chunked).reject, 400, "bad_request");
+    auto empty = Request("GET", "/health");
+    empty.headers["content-length"] = "0";
+    EXPECT_FALSE(router_.Admit(empty).reject);
+}
+
 }  // namespace
 }  // namespace notify
