@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +117,12 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::map<st
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
         if (chdir(working_dir.c_str()) != 0) _exit(126);
+        if (soft_open_files_) {
+            rlimit limit{};
+            getrlimit(RLIMIT_NOFILE, &limit);
+            limit.rlim_cur = static_cast<rlim_t>(*soft_open_files_);
+            if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+        }
         const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd < 0) _exit(126);
         dup2(fd, STDOUT_FILENO);

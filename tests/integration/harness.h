@@ -55,10 +55,13 @@ public:
     // Waits for the exit; returns the exit code (128+signal when killed), or nullopt on timeout.
     std::optional<int> Wait(std::chrono::milliseconds timeout);
     pid_t pid() const { return pid_; }
+    // Children started after this run with this soft RLIMIT_NOFILE (as systemd's default of 1,024 would).
+    void SetSoftOpenFileLimit(std::uint64_t soft) { soft_open_files_ = soft; }
 
 private:
     void CheckSanitizerReport();
 
+    std::optional<std::uint64_t> soft_open_files_;
     pid_t pid_ = -1;
     std::optional<int> exit_code_;
     std::filesystem::path log_path_;
@@ -127,6 +130,8 @@ public:
     std::string Log() const { return ReadFile(log_path_); }
     const std::filesystem::path& dir() const { return dir_.path(); }
     std::map<std::string, std::string>& env() { return env_; }
+    // `serve` started after this begins with this soft RLIMIT_NOFILE.
+    void SetSoftOpenFileLimit(std::uint64_t soft) { process_.SetSoftOpenFileLimit(soft); }
 
     HttpResult Get(const std::string& path, const std::string& token = kAdminToken);
     HttpResult Post(const std::string& path, const nlohmann::json& body, const std::string& token = kAdminToken);
