@@ -4,7 +4,8 @@
 # Tunables (environment): BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
 # BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 50000),
 # BENCH_DRAIN_TIMEOUT (seconds, default 150), BENCH_READS_ROWS (messages in the store for the
-# read benchmark, default 1000000; 0 skips it).
+# read benchmark, default 1000000; 0 skips it), BENCH_BATCH_SIZE (messages per send-batch, 1000),
+# BENCH_BATCH_CONNECTIONS (8).
 # Writes bench/results.json and prints a table. About 2 min on 2 cores; each step is bounded
 # (wrk by its duration, the drain by BENCH_DRAIN_TIMEOUT).
 set -euo pipefail
@@ -17,6 +18,8 @@ THREADS=${BENCH_THREADS:-2}
 DISPATCH_N=${BENCH_DISPATCH_N:-50000}
 DRAIN_TIMEOUT=${BENCH_DRAIN_TIMEOUT:-150}
 READS_ROWS=${BENCH_READS_ROWS:-1000000}
+BATCH_SIZE=${BENCH_BATCH_SIZE:-1000}
+BATCH_CONNS=${BENCH_BATCH_CONNECTIONS:-8}
 NOTIFYD="$ROOT/$BUILD_DIR/notifyd"
 FAKE="$ROOT/$BUILD_DIR/fake_myoperator"
 TOKEN="bench-admin-token-0123456789"
@@ -125,6 +128,21 @@ RSS_ENQUEUE=$(hwm_kib)
 ENQUEUE_STORED=$(stat_field total)
 stop_notifyd
 
+# ---- 6 and 7: send-batch, then GET /health while the backlog it left drains ----
+# Batches of BATCH_SIZE queued messages on BATCH_CONNS connections with the processor running,
+# as in production; then /health is measured again while the processor drains that backlog
+# (issue 8: at least half the empty-queue rate).
+start_notifyd batch
+log "batch: POST /send-batch x $BATCH_SIZE, $THREADS threads, $BATCH_CONNS connections, ${DURATION}s"
+BATCH=$(BENCH_TOKEN=$TOKEN BENCH_THREADS=$THREADS BENCH_BATCH_SIZE=$BATCH_SIZE run_wrk batch -t"$THREADS" -c"$BATCH_CONNS" -d"${DURATION}s" --latency --timeout 10s -s bench/batch.lua "$BASE/")
+BATCH_STORED=$(stat_field total)
+BACKLOG_BEFORE=$(stat_field queued)
+log "health under backlog: $BACKLOG_BEFORE queued and draining; GET /health ${DURATION}s"
+HEALTH_BACKLOG=$(run_wrk health-backlog -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/get.lua "$BASE/health")
+BACKLOG_AFTER=$(stat_field queued)
+RSS_BATCH=$(hwm_kib)
+stop_notifyd
+
 # ---- 3: dispatch: a paused backlog of DISPATCH_N messages drained to the fake ----
 start_notifyd dispatch
 api -X PUT "$BASE/settings" -d '{"paused": true}' >/dev/null
@@ -210,6 +228,9 @@ jq -n \
   --argjson drain_s "$DRAIN_S" --argjson rate "$DISPATCH_RATE" \
   --arg load "$LOAD_AT_START" --argjson reads "$READS" \
   --argjson fake_calls "$((FAKE_AFTER - FAKE_BEFORE))" \
+  --argjson batch "$BATCH" --argjson batch_stored "$BATCH_STORED" --argjson batch_conns "$BATCH_CONNS" \
+  --argjson health_backlog "$HEALTH_BACKLOG" --argjson backlog_before "$BACKLOG_BEFORE" \
+  --argjson backlog_after "$BACKLOG_AFTER" --argjson rss6 "$RSS_BATCH" \
   '{
     machine: {nproc: $nproc, cpu_model: $cpu, kernel: $kernel},
     commit: $commit, service_code_modified: $dirty, date: $date, build: "Release",
@@ -217,9 +238,13 @@ jq -n \
     ceiling_health: $ceiling,
     enqueue_send_message: ($enqueue + {messages_stored: $stored}),
     enqueue_to_ceiling_ratio: (($enqueue.rps / $ceiling.rps * 1000 | round) / 1000),
+    send_batch: ($batch + {connections: $batch_conns, messages_stored: $batch_stored}),
+    health_under_backlog: ($health_backlog + {queued_at_start: $backlog_before, queued_at_end: $backlog_after,
+                           ratio_to_empty: (($health_backlog.rps / $ceiling.rps * 1000 | round) / 1000)}),
     dispatch: {messages: $n, sent: $sent, failed: $failed, drained: $drained, seconds: $drain_s,
                messages_per_s: $rate, provider_calls: $fake_calls, backlog_fill: $fill},
-    peak_rss_mib: {after_enqueue: (($rss1 / 1024 * 10 | round) / 10), after_dispatch: (($rss3 / 1024 * 10 | round) / 10)},
+    peak_rss_mib: {after_enqueue: (($rss1 / 1024 * 10 | round) / 10), after_dispatch: (($rss3 / 1024 * 10 | round) / 10),
+                   after_batch: (($rss6 / 1024 * 10 | round) / 10)},
     loadavg_at_start: $load, reads: $reads
   }' > bench/results.json
 
@@ -231,8 +256,10 @@ jq -r '
   "1 enqueue POST /send-message        \(.enqueue_send_message.rps | tostring | .[0:10])\t\t\(f(.enqueue_send_message.p50_ms))\t\(f(.enqueue_send_message.p99_ms))\t>=10000/s, p99<20ms",
   "2 ceiling GET /health               \(.ceiling_health.rps | tostring | .[0:10])\t\t\(f(.ceiling_health.p50_ms))\t\(f(.ceiling_health.p99_ms))",
   "  enqueue / ceiling                 \(.enqueue_to_ceiling_ratio)\t\t\t\t\t>=0.40",
+  "6 send-batch x\(.send_batch.batch_size), \(.send_batch.connections) conns  \(.send_batch.messages_per_s) msg/s\t\(f(.send_batch.p50_ms))\t\(f(.send_batch.p99_ms))\t>=50000 msg/s, p99<250ms",
+  "7 GET /health, \(.health_under_backlog.queued_at_start) queued, draining  \(.health_under_backlog.rps)\t\(f(.health_under_backlog.p50_ms))\t\(f(.health_under_backlog.p99_ms))\tratio \(.health_under_backlog.ratio_to_empty) >=0.50",
   "3 dispatch (\(.dispatch.messages) msgs, drained=\(.dispatch.drained))  \(.dispatch.messages_per_s)\t\t(\(.dispatch.seconds) s)\t\t>=3000/s",
-  "5 peak RSS MiB after 1 / after 3    \(.peak_rss_mib.after_enqueue) / \(.peak_rss_mib.after_dispatch)\t\t\t\t\t<150",
+  "5 peak RSS MiB after 1 / 3 / 6     \(.peak_rss_mib.after_enqueue) / \(.peak_rss_mib.after_dispatch) / \(.peak_rss_mib.after_batch)\t\t\t\t<150",
   (if .reads == null then "4 reads                             not measured" else
   "4 reads, \(.reads.messages_in_store) msgs: GET /statistics  \(.reads.statistics.rps)\t\t\(.reads.statistics.p50_ms)\t\(.reads.statistics.p99_ms)\tp99<20ms",
   "  GET /statistics?until=<this hour>  \(.reads.statistics_until_current_hour.rps)\t\t\(.reads.statistics_until_current_hour.p50_ms)\t\(.reads.statistics_until_current_hour.p99_ms)\tp99<20ms",
