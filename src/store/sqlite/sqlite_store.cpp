@@ -92,8 +92,9 @@ constexpr const char* kUpsertSettings =
     " updated_at = excluded.updated_at, updated_by = excluded.updated_by";
 
 constexpr const char* kInsertToken =
-    "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
-constexpr const char* kSelectToken = "SELECT name, role, token_hash, created_at FROM api_tokens WHERE token_hash = ?1";
+    "INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSelectToken =
+    "SELECT name, role, token_hash, created_at, expires_at, last_used_at FROM api_tokens WHERE token_hash = ?1";
 
 // The columns ReadMessage expects, in this order; the queue join gives next_attempt_at.
 constexpr const char* kSelectMessage =
@@ -916,6 +917,7 @@ void SqliteStore::InsertToken(const ApiToken& token) {
         insert.BindText(2, ToString(token.role));
         insert.BindText(3, token.token_hash);
         insert.BindInt(4, token.created_at);
+        insert.BindOptInt(5, token.expires_at);
         insert.Run();
     });
 }
@@ -933,9 +935,13 @@ std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash
         token.role = *parsed;
         token.token_hash = select.Text(2);
         token.created_at = select.Int(3);
+        token.expires_at = select.OptInt(4);
+        token.last_used_at = select.OptInt(5);
         return token;
     });
 }
+
+sqlite3* SqliteStore::HandleOf(SqliteConnection& connection) { return connection.db(); }
 
 // ---- Queue
 
