@@ -1,5 +1,7 @@
 // What operators do with a running service: settings, templates, paging, commands, configuration.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -317,6 +319,41 @@ TEST(Commands, RepeatedFailedAuthenticationIsAnswered429ForAWhile) {
     EXPECT_EQ(service.Get("/history").status, 429);
     EXPECT_EQ(HttpCall("GET", service.api("/health")).status, 200);
     EXPECT_NE(service.Log().find("failed authentications from 127.0.0.1"), std::string::npos);
+}
+
+mode_t ModeOf(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return 0;
+    return info.st_mode & 07777;
+}
+
+TEST(Commands, TheDatabaseAndItsWalAreTheServiceUsersAlone) {
+    Notifyd service;
+    const auto data = service.dir() / "data";
+    ASSERT_FALSE(std::filesystem::exists(data));
+    service.Migrate();
+    EXPECT_EQ(ModeOf(data), 0700u);
+    EXPECT_EQ(ModeOf(data / "notifications.db"), 0600u);
+    service.Start();
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(service.Post("/send-message", DeliveryReminder()).status, 200);
+    for (const char* name : {"notifications.db", "notifications.db-wal", "notifications.db-shm"}) {
+        ASSERT_TRUE(std::filesystem::exists(data / name)) << name;
+        EXPECT_EQ(ModeOf(data / name), 0600u) << name;
+    }
+}
+
+TEST(Commands, AnExistingDatabaseThatOthersCouldReadIsNarrowed) {
+    Notifyd service;
+    service.Migrate();
+    const auto db = service.dir() / "data" / "notifications.db";
+    ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+    ASSERT_EQ(::chmod((service.dir() / "data").c_str(), 0777), 0);
+    const auto r = service.Run({"migrate", "--status"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(ModeOf(db), 0600u);
+    // The directory is the operator's: warned about, not changed.
+    EXPECT_EQ(ModeOf(service.dir() / "data"), 0777u);
+    EXPECT_NE(r.output.find("writable by group or others"), std::string::npos) << r.output;
 }
 
 TEST(Commands, SandboxProviderSaysSoAtStartAndAcceptsMessages) {

@@ -1,12 +1,16 @@
-// SqliteStore's token management (sqlite_tokens.cpp), against a real database file.
+// SqliteStore's token management (sqlite_tokens.cpp) and the modes of the files it creates
+// (file_modes.cpp), against a real database file in a temporary directory.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "common/errors.h"
+#include "store/sqlite/file_modes.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace notify {
@@ -30,6 +34,12 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+mode_t ModeOf(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return 0;
+    return info.st_mode & 07777;
+}
 
 ApiToken Token(const std::string& name, Role role, char hash_digit, TimeMs created_at) {
     ApiToken token;
@@ -88,6 +98,81 @@ TEST_F(SqliteTokensTest, LastUseIsRecordedAndNeverMovesBack) {
     EXPECT_EQ(store_->ListTokens()[0].last_used_at, kT0 + 60'000);
     store_->RecordTokenUse(std::string(64, 'z'), kT0);  // unknown (revoked meanwhile): nothing happens
     EXPECT_EQ(store_->ListTokens().size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// File modes
+
+TEST(DatabaseFileModes, ACreatedDirectoryIs0700AndTheDatabaseWalAndShmAre0600) {
+    TokenTempDir dir;
+    const auto data = dir.path() / "var" / "data";
+    const auto db = data / "notifications.db";
+    {
+        SqliteStore store(db.string());
+        store.Migrate();
+        store.InsertToken(Token("backend", Role::kOperator, 'a', kT0));
+        EXPECT_EQ(ModeOf(dir.path() / "var"), 0700u);
+        EXPECT_EQ(ModeOf(data), 0700u);
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            const auto file = db.string() + suffix;
+            ASSERT_TRUE(std::filesystem::exists(file)) << file;
+            EXPECT_EQ(ModeOf(file), 0600u) << file;
+        }
+    }
+}
+
+TEST(DatabaseFileModes, AnExistingDatabaseOthersCouldReadIsNarrowedTo0600) {
+    TokenTempDir dir;
+    const auto db = dir.path() / "notifications.db";
+    { SqliteStore(db.string()).Migrate(); }
+    ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+    SqliteStore reopened(db.string());
+    EXPECT_EQ(ModeOf(db), 0600u);
+    EXPECT_EQ(reopened.ListTokens().size(), 0u);
+}
+
+TEST(DatabaseFileModes, AnExistingDirectoryIsLeftAsItIs) {
+    TokenTempDir dir;
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+    SqliteStore store((dir.path() / "notifications.db").string());
+    EXPECT_EQ(ModeOf(dir.path()), 0755u);
+}
+
+TEST(DatabaseFileModes, RestrictToOwnerCreatesOrNarrowsAFile) {
+    TokenTempDir dir;
+    const auto backup = dir.path() / "backup.db";
+    RestrictToOwner(backup.string());
+    EXPECT_EQ(ModeOf(backup), 0600u);
+    ASSERT_EQ(::chmod(backup.c_str(), 0664), 0);
+    RestrictToOwner(backup.string());
+    EXPECT_EQ(ModeOf(backup), 0600u);
+    EXPECT_THROW(RestrictToOwner((dir.path() / "missing" / "backup.db").string()), StoreUnavailable);
+}
+
+// ---------------------------------------------------------------------------------------------
+// deploy/notifyd.service
+
+std::string ReadServiceUnit() {
+    // The source tree from this file's path, or from the usual working directories (root, build/).
+    const std::filesystem::path here(__FILE__);
+    for (const auto& candidate :
+         {here.parent_path().parent_path().parent_path() / "deploy" / "notifyd.service",
+          std::filesystem::path("deploy/notifyd.service"), std::filesystem::path("../deploy/notifyd.service")}) {
+        std::ifstream in(candidate);
+        if (in) return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    ADD_FAILURE() << "deploy/notifyd.service not found from " << here << " or the working directory";
+    return {};
+}
+
+TEST(ServiceUnit, RunsAsItsOwnUserWithOnlyTheCapabilityToBindPort1001) {
+    const std::string unit = ReadServiceUnit();
+    for (const char* line : {"\nUser=notifyd\n", "\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n",
+                             "\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n", "\nUMask=0077\n",
+                             "\nNoNewPrivileges=true\n", "\nProtectSystem=strict\n",
+                             "\nReadWritePaths=/var/lib/notifyd\n", "\nPrivateTmp=true\n", "\nProtectHome=true\n"}) {
+        EXPECT_NE(unit.find(line), std::string::npos) << "missing" << line;
+    }
 }
 
 }  // namespace

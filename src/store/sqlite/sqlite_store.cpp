@@ -20,6 +20,7 @@
 #include "common/errors.h"
 #include "notify/status.h"
 #include "store/migrations.h"
+#include "store/sqlite/file_modes.h"
 
 namespace notify {
 namespace {
@@ -569,6 +570,7 @@ std::optional<Message> LoadMessageByKey(SqliteConnection& connection, std::strin
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
     if (path_.empty()) ThrowUnavailable("open database", "empty path");
+    PrepareDatabaseFiles(path_);  // 0700 directory, 0600 file (and so -wal, -shm)
     const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
     if (!parent.empty()) {
         std::error_code error;
