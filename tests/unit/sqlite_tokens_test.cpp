@@ -138,17 +138,6 @@ TEST(DatabaseFileModes, AnExistingDirectoryIsLeftAsItIs) {
     EXPECT_EQ(ModeOf(dir.path()), 0755u);
 }
 
-TEST(DatabaseFileModes, RestrictToOwnerCreatesOrNarrowsAFile) {
-    TokenTempDir dir;
-    const auto backup = dir.path() / "backup.db";
-    RestrictToOwner(backup.string());
-    EXPECT_EQ(ModeOf(backup), 0600u);
-    ASSERT_EQ(::chmod(backup.c_str(), 0664), 0);
-    RestrictToOwner(backup.string());
-    EXPECT_EQ(ModeOf(backup), 0600u);
-    EXPECT_THROW(RestrictToOwner((dir.path() / "missing" / "backup.db").string()), StoreUnavailable);
-}
-
 // ---------------------------------------------------------------------------------------------
 // deploy/notifyd.service
 

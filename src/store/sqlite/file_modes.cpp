@@ -70,8 +70,6 @@ void CreateOwnerOnlyFile(const std::string& path, const std::string& operation) 
 
 }  // namespace
 
-void RestrictToOwner(const std::string& path) { CreateOwnerOnlyFile(path, "restrict file"); }
-
 void PrepareDatabaseFiles(const std::string& database_path) {
     const std::filesystem::path parent = std::filesystem::path(database_path).parent_path();
     if (!parent.empty()) {

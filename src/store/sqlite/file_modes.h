@@ -15,8 +15,4 @@ namespace notify {
 // Throws StoreUnavailable when a directory or the file cannot be created.
 void PrepareDatabaseFiles(const std::string& database_path);
 
-// Mode 0600 for a file this service creates beside the database (a backup, an export): created
-// with that mode, or narrowed to it. Throws StoreUnavailable when it cannot.
-void RestrictToOwner(const std::string& path);
-
 }  // namespace notify
