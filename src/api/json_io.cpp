@@ -1,5 +1,6 @@
 #include "api/json_io.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -219,6 +220,63 @@ nlohmann::json StatusEventToJson(const StatusEvent& event) {
         {"note", TextOrNull(event.note)},
         {"event_id", event.event_id},
     };
+}
+
+std::string RedactForViewer(std::string_view text, const Message& message) {
+    if (text.empty()) return std::string(text);
+    std::vector<std::string> secrets;
+    const auto add = [&secrets](std::string value) {
+        if (value.size() >= 3) secrets.push_back(std::move(value));
+    };
+    add(message.phone);
+    if (message.phone.size() > 1 && message.phone.front() == '+') add(message.phone.substr(1));
+    if (message.phone.size() > 10) add(message.phone.substr(message.phone.size() - 10));
+    for (const auto& parameter : message.parameters) add(parameter);
+    const nlohmann::json context = nlohmann::json::parse(message.context_json, nullptr, false);
+    if (context.is_object()) {
+        for (const auto& [key, value] : context.items()) {
+            if (value.is_string()) {
+                add(value.get<std::string>());
+            } else if (value.is_number()) {
+                add(value.dump());
+            }
+        }
+    }
+    // Longest first, so that a value is not left half-shown after a shorter one inside it is replaced.
+    std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::string out(text);
+    for (const auto& secret : secrets) {
+        for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3)) {
+            out.replace(at, secret.size(), "***");
+        }
+    }
+    return out;
+}
+
+nlohmann::json MessageDetailToJson(const Message& message, const std::vector<Attempt>& attempts,
+                                   const std::vector<StatusEvent>& events, bool viewer_only) {
+    nlohmann::json body = MessageToJson(message, viewer_only, !viewer_only);
+    if (viewer_only) {
+        // Which template and language went out is operational, not the customer's data.
+        body["provider_template_name"] = message.provider_template_name;
+        body["language"] = message.language;
+        body["last_error"] = TextOrNull(RedactForViewer(message.last_error, message));
+    }
+    nlohmann::json attempt_history = nlohmann::json::array();
+    for (const auto& attempt : attempts) {
+        nlohmann::json item = AttemptToJson(attempt);
+        if (viewer_only) item["error"] = TextOrNull(RedactForViewer(attempt.error, message));
+        attempt_history.push_back(std::move(item));
+    }
+    body["attempt_history"] = std::move(attempt_history);
+    nlohmann::json status_events = nlohmann::json::array();
+    for (const auto& event : events) {
+        nlohmann::json item = StatusEventToJson(event);
+        if (viewer_only) item["note"] = TextOrNull(RedactForViewer(event.note, message));
+        status_events.push_back(std::move(item));
+    }
+    body["status_events"] = std::move(status_events);
+    return body;
 }
 
 nlohmann::json TemplateToJson(const Template& tmpl) {

@@ -1,9 +1,10 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "http/http_types.h"
@@ -34,6 +35,17 @@ void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::
                           const std::optional<TimeMs>& until);
 nlohmann::json AttemptToJson(const Attempt& attempt);
 nlohmann::json StatusEventToJson(const StatusEvent& event);
+
+// Text the provider sent back about `message` (an error, a status note), as a viewer may read it:
+// the recipient's number (with or without '+', or its last ten digits) and every value the message
+// carried (context and parameters, three characters or more) become "***". Providers quote both.
+std::string RedactForViewer(std::string_view text, const Message& message);
+
+// The GET /messages/{id} body: the message with "attempt_history" and "status_events". For a
+// viewer: the phone masked, no context, parameters or idempotency key, and every provider text
+// passed through RedactForViewer. Everyone else sees it all.
+nlohmann::json MessageDetailToJson(const Message& message, const std::vector<Attempt>& attempts,
+                                   const std::vector<StatusEvent>& events, bool viewer_only);
 nlohmann::json TemplateToJson(const Template& tmpl);
 
 // The process-queue answer, shared by the endpoint and the CLI command.

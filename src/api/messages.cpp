@@ -1,8 +1,8 @@
 // POST /send-message, GET /history, GET /messages/{id}, POST /messages/{id}/retry.
-#include <charconv>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "api/json_io.h"
@@ -90,6 +90,10 @@ HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
 HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
     HistoryQuery query;
     if (auto phone = http.Query("phone"); phone && !phone->empty()) {
+        // Filtering by a number would tell a viewer whom it was sent to, which its masked view hides.
+        if (rc.IsViewerOnly()) {
+            throw Error(ErrorKind::kForbidden, "forbidden", "viewers may not filter history by phone", "phone");
+        }
         query.phone = ParsePhoneOrThrow(*phone, ctx.default_region, "phone").e164;
     }
     if (auto status = http.Query("status"); status && !status->empty()) {
@@ -137,7 +141,15 @@ HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& r
     const bool mask = rc.IsViewerOnly();
     for (std::size_t i = 0; i < page.items.size(); ++i) {
         if (i > 0) body += ',';
-        AppendMessageJson(body, page.items[i], mask);
+        if (mask) {
+            // The provider's error may quote the number; list rows carry no parameters or context,
+            // so the number is what can be taken out here (GET /messages/{id} takes out the rest).
+            Message shown = page.items[i];
+            shown.last_error = RedactForViewer(shown.last_error, shown);
+            AppendMessageJson(body, shown, true);
+        } else {
+            AppendMessageJson(body, page.items[i], false);
+        }
     }
     body += "],\"next_cursor\":";
     if (page.next_before_seq) {
@@ -160,14 +172,8 @@ Message FindMessage(ApiContext& ctx, const HttpRequest& http) {
 
 HttpResponse GetMessage(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
     const Message message = FindMessage(ctx, http);
-    nlohmann::json body = MessageToJson(message, rc.IsViewerOnly(), true);
-    nlohmann::json attempts = nlohmann::json::array();
-    for (const auto& attempt : ctx.store.ListAttempts(message.id)) attempts.push_back(AttemptToJson(attempt));
-    body["attempt_history"] = std::move(attempts);
-    nlohmann::json events = nlohmann::json::array();
-    for (const auto& event : ctx.store.ListStatusEvents(message.id)) events.push_back(StatusEventToJson(event));
-    body["status_events"] = std::move(events);
-    return JsonResponse(200, body);
+    return JsonResponse(200, MessageDetailToJson(message, ctx.store.ListAttempts(message.id),
+                                                 ctx.store.ListStatusEvents(message.id), rc.IsViewerOnly()));
 }
 
 HttpResponse RetryMessage(ApiContext& ctx, HttpRequest& http) {

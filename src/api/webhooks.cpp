@@ -7,6 +7,7 @@
 #include "api/api_context.h"
 #include "api/json_io.h"
 #include "common/errors.h"
+#include "common/time_format.h"
 #include "http/auth.h"
 #include "http/errors.h"
 #include "http/router.h"
@@ -32,15 +33,18 @@ void RequireWebhookSecret(const ApiContext& ctx, const HttpRequest& http) {
 
 std::string_view OutcomeName(WebhookOutcome outcome) {
     switch (outcome) {
-        case WebhookOutcome::kApplied: return "applied";
-        case WebhookOutcome::kDuplicate: return "duplicate";
-        case WebhookOutcome::kUnknownMessage: return "unknown_message";
+        case WebhookOutcome::kApplied:
+            return "applied";
+        case WebhookOutcome::kDuplicate:
+            return "duplicate";
+        case WebhookOutcome::kUnknownMessage:
+            return "unknown_message";
     }
     std::abort();
 }
 
 HttpResponse HandleStatus(ApiContext& ctx, const WebhookEvent& event, const WebhookEventRecord& record) {
-    StatusReport report{event.provider_message_id, event.status, event.occurred_at.value_or(record.received_at),
+    StatusReport report{event.provider_message_id, event.status, record.occurred_at.value_or(record.received_at),
                         event.failure_reason};
     const StatusReportResult result = ctx.store.ApplyStatusReport(record, report);
     nlohmann::json body = {{"status", std::string(OutcomeName(result.outcome))}};
@@ -95,11 +99,25 @@ HttpResponse ReceiveWebhook(ApiContext& ctx, HttpRequest& http) {
         throw Error(ErrorKind::kPayloadTooLarge, "payload_too_large", "webhook bodies are at most 256 KiB");
     }
     const WebhookEvent event = ParseWebhookEvent(http.body);
-    const WebhookEventRecord record{event.event_id, event.event_type, ctx.clock.NowMs(), event.occurred_at};
+    const TimeMs received_at = ctx.clock.NowMs();
+    // The sender's clock decides order only within a sane window: from here on the event's time is
+    // the clamped one, for opt-outs and status reports alike.
+    std::optional<TimeMs> occurred_at;
+    if (event.occurred_at) {
+        occurred_at = EffectiveEventTime(event.occurred_at, received_at);
+        if (*occurred_at != *event.occurred_at) {
+            spdlog::warn("webhook {}: timestamp {} is after the time it was received; using {}", event.event_id,
+                         FormatIsoTime(*event.occurred_at), FormatIsoTime(*occurred_at));
+        }
+    }
+    const WebhookEventRecord record{event.event_id, event.event_type, received_at, occurred_at};
     switch (event.kind) {
-        case WebhookEvent::Kind::kStatus: return HandleStatus(ctx, event, record);
-        case WebhookEvent::Kind::kInbound: return HandleInbound(ctx, event, record);
-        case WebhookEvent::Kind::kOther: break;
+        case WebhookEvent::Kind::kStatus:
+            return HandleStatus(ctx, event, record);
+        case WebhookEvent::Kind::kInbound:
+            return HandleInbound(ctx, event, record);
+        case WebhookEvent::Kind::kOther:
+            break;
     }
     // Recorded all the same, so that what MyOperator sends can be looked at later.
     const WebhookOutcome outcome = ctx.store.RecordWebhookEvent(record, std::nullopt);

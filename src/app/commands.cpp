@@ -3,9 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -120,7 +123,8 @@ int RunMigrate(const Config& config, bool status_only) {
     return 0;
 }
 
-int RunTokenCreate(const Config& config, const std::string& role_text, const std::string& name) {
+int RunTokenCreate(const Config& config, const std::string& role_text, const std::string& name,
+                   const std::string& expires_in) {
     const auto role = ParseRole(role_text);
     if (!role) {
         std::cerr << "--role must be admin, operator or viewer" << std::endl;
@@ -130,12 +134,79 @@ int RunTokenCreate(const Config& config, const std::string& role_text, const std
         std::cerr << "--name must be 1 to 100 characters" << std::endl;
         return 2;
     }
+    std::optional<TimeMs> lifetime;
+    if (!expires_in.empty()) {
+        lifetime = ParseTokenLifetime(expires_in);
+        if (!lifetime) {
+            std::cerr << "--expires-in must be a whole number of days, hours or minutes, e.g. 90d, 12h or 30m, "
+                         "from 1m to 3650d"
+                      << std::endl;
+            return 2;
+        }
+    }
     auto store = OpenMigratedStore(config);
+    // Names are how tokens are listed and revoked: one token per name keeps that unambiguous.
+    for (const auto& existing : store->ListTokens()) {
+        if (existing.name == name) {
+            std::cerr << "a token named \"" << name << "\" exists; revoke it first or choose another name" << std::endl;
+            return 2;
+        }
+    }
+    const TimeMs now = SystemClock().NowMs();
     const std::string token = GenerateToken();
-    store->InsertToken(ApiToken{name, *role, HashToken(token), SystemClock().NowMs()});
-    std::cerr << "token for " << name << " (" << role_text << "); it is shown once and stored only as a hash:"
-              << std::endl;
+    ApiToken record{name, *role, HashToken(token), now, std::nullopt, std::nullopt};
+    if (lifetime) record.expires_at = now + *lifetime;
+    store->InsertToken(record);
+    std::cerr << "token for " << name << " (" << role_text << ")"
+              << (record.expires_at ? ", expires " + FormatIsoTime(*record.expires_at) : std::string())
+              << "; it is shown once and stored only as a hash:" << std::endl;
     std::cout << token << std::endl;
+    return 0;
+}
+
+int RunTokenList(const Config& config) {
+    auto store = OpenMigratedStore(config);
+    const TimeMs now = SystemClock().NowMs();
+    // Never the token or its hash: those would let a reader of the output authenticate.
+    std::vector<std::vector<std::string>> rows = {{"NAME", "ROLE", "CREATED", "LAST USED", "EXPIRES"}};
+    for (const auto& token : store->ListTokens()) {
+        std::string expires = "never";
+        if (token.expires_at) {
+            expires = FormatIsoTime(*token.expires_at) + (now >= *token.expires_at ? " (expired)" : "");
+        }
+        rows.push_back({token.name, std::string(ToString(token.role)), FormatIsoTime(token.created_at),
+                        token.last_used_at ? FormatIsoTime(*token.last_used_at) : "never", expires});
+    }
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        std::cout << line << "\n";
+    }
+    std::cout.flush();
+    return 0;
+}
+
+int RunTokenRevoke(const Config& config, const std::string& name) {
+    if (name.empty()) {
+        std::cerr << "--name must name a token (see `notifyd token list`)" << std::endl;
+        return 2;
+    }
+    auto store = OpenMigratedStore(config);
+    const int revoked = store->RevokeTokens(name);
+    if (revoked == 0) {
+        std::cerr << "no token named \"" << name << "\"; `notifyd token list` shows them" << std::endl;
+        return 1;
+    }
+    // Running servers trust a looked-up token for at most half a second (AuthOptions).
+    std::cout << "revoked " << revoked << " token(s) named \"" << name
+              << "\"; running servers refuse it within a second" << std::endl;
     return 0;
 }
 
@@ -163,10 +234,10 @@ int RunServe(const Config& config) {
     SystemClock clock;
     Dispatcher dispatcher(*store, *provider, clock, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
-    Authenticator auth(*store, config.admin_token);
+    Authenticator auth(*store, clock, config.admin_token);
     Router router(auth);
-    ApiContext ctx{*store, dispatcher, processor, *provider, clock, config.default_country, clock.NowMs(),
-                   config.webhook_secret};
+    ApiContext ctx{*store,        dispatcher,           processor, *provider, clock, config.default_country,
+                   clock.NowMs(), config.webhook_secret};
     RegisterApiRoutes(router, ctx);
 
     spdlog::info("notifyd {} starting: store {}, {} templates, provider {}", NOTIFY_VERSION,

@@ -9,7 +9,11 @@ namespace notify {
 // The subcommands of notifyd (see the contract's Commands table). Each returns the exit code.
 int RunServe(const Config& config);
 int RunMigrate(const Config& config, bool status_only);
-int RunTokenCreate(const Config& config, const std::string& role, const std::string& name);
+// expires_in: empty for a token that lasts until revoked, else e.g. "90d" (ParseTokenLifetime).
+int RunTokenCreate(const Config& config, const std::string& role, const std::string& name,
+                   const std::string& expires_in);
+int RunTokenList(const Config& config);
+int RunTokenRevoke(const Config& config, const std::string& name);
 int RunProcessQueue(const Config& config, bool force);
 
 }  // namespace notify

@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
     std::string name;
     create->add_option("--role", role, "admin, operator or viewer")->required();
     create->add_option("--name", name, "who or what uses the token")->required();
+    std::string expires_in;
+    create->add_option("--expires-in", expires_in, "lifetime, e.g. 90d, 12h or 30m (default: until revoked)");
+    auto* list = token->add_subcommand("list", "name, role, created, last used and expiry of every token");
+    auto* revoke = token->add_subcommand("revoke", "delete the token(s) with this name; running servers refuse it");
+    std::string revoke_name;
+    revoke->add_option("--name", revoke_name, "the token's name, as `token list` shows it")->required();
     auto* process = app.add_subcommand("process-queue", "one processing pass, then exit; prints JSON");
     bool force = false;
     process->add_flag("--force", force, "also take retries whose time has not come");
@@ -41,7 +47,9 @@ int main(int argc, char** argv) {
     try {
         if (*serve) return notify::RunServe(config);
         if (*migrate) return notify::RunMigrate(config, status_only);
-        if (*create) return notify::RunTokenCreate(config, role, name);
+        if (*create) return notify::RunTokenCreate(config, role, name, expires_in);
+        if (*list) return notify::RunTokenList(config);
+        if (*revoke) return notify::RunTokenRevoke(config, revoke_name);
         if (*process) return notify::RunProcessQueue(config, force);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());

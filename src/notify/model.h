@@ -102,6 +102,8 @@ struct ApiToken {
     Role role = Role::kViewer;
     std::string token_hash;  // hex SHA-256 of the token; the token itself is never stored
     TimeMs created_at = 0;
+    std::optional<TimeMs> expires_at;    // refused from then on; none: until revoked
+    std::optional<TimeMs> last_used_at;  // recorded at most about once a minute, not per request
 };
 
 struct HistoryQuery {

@@ -1,6 +1,9 @@
 #include "notify/settings_rules.h"
 
+#include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "common/errors.h"
 #include "common/time_format.h"
@@ -18,18 +21,38 @@ int ReadInt(const nlohmann::json& patch, const char* key, int current, int min, 
     if (!patch.contains(key)) return current;
     const auto& v = patch[key];
     if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > max) {
-        throw InvalidInput("invalid_field",
-                           std::string(key) + " must be a whole number from " + std::to_string(min) + " to " +
-                               std::to_string(max),
-                           key);
+        throw InvalidInput(
+            "invalid_field",
+            std::string(key) + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max),
+            key);
     }
     return v.get<int>();
+}
+
+// What PUT may change, and what GET shows but only the service sets (a client that sends back what it
+// read is not mistaken; the values are ignored).
+constexpr std::array<std::string_view, 4> kWritableFields = {"enabled", "paused", "rollout_percent",
+                                                             "recipient_min_gap_seconds"};
+constexpr std::array<std::string_view, 2> kReadOnlyFields = {"updated_at", "updated_by"};
+
+bool IsKnownField(std::string_view name) {
+    return std::find(kWritableFields.begin(), kWritableFields.end(), name) != kWritableFields.end() ||
+           std::find(kReadOnlyFields.begin(), kReadOnlyFields.end(), name) != kReadOnlyFields.end();
 }
 
 }  // namespace
 
 Settings ApplySettingsPatch(Settings settings, const nlohmann::json& patch) {
     if (!patch.is_object()) throw InvalidInput("invalid_body", "request body must be a JSON object");
+    // A misspelt field ("pasued") silently ignored would leave the service doing what the operator
+    // meant to stop: refuse it, naming it, before anything is applied.
+    for (const auto& [name, value] : patch.items()) {
+        if (!IsKnownField(name)) {
+            std::string known;
+            for (std::string_view field : kWritableFields) known += (known.empty() ? "" : ", ") + std::string(field);
+            throw InvalidInput("unknown_field", "unknown setting \"" + name + "\"; the settings are " + known, name);
+        }
+    }
     settings.enabled = ReadBool(patch, "enabled", settings.enabled);
     settings.paused = ReadBool(patch, "paused", settings.paused);
     settings.rollout_percent = ReadInt(patch, "rollout_percent", settings.rollout_percent, 0, 100);

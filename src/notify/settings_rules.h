@@ -7,7 +7,8 @@
 namespace notify {
 
 // PUT /settings: applies the fields present in `patch`, validating each (invalid_field naming
-// it); unknown fields are ignored. Nothing is applied when any field is invalid.
+// it). A field that is not a setting is unknown_field naming it (updated_at and updated_by, which
+// GET shows, are accepted and ignored). Nothing is applied when any field is invalid or unknown.
 Settings ApplySettingsPatch(Settings settings, const nlohmann::json& patch);
 
 nlohmann::json SettingsToJson(const Settings& settings);

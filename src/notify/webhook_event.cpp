@@ -1,9 +1,9 @@
 #include "notify/webhook_event.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
@@ -181,6 +181,11 @@ WebhookEvent ParseWebhookEvent(std::string_view body) {
     }
     if (event.status == MessageStatus::kFailed) event.failure_reason = FailureReason(payload);
     return event;
+}
+
+TimeMs EffectiveEventTime(std::optional<TimeMs> occurred_at, TimeMs received_at) {
+    if (!occurred_at) return received_at;
+    return std::min(*occurred_at, received_at);
 }
 
 OptKeyword ClassifyInboundText(std::string_view text) {

@@ -36,6 +36,13 @@ struct WebhookEvent {
 // Unknown event types are kOther, not errors.
 WebhookEvent ParseWebhookEvent(std::string_view body);
 
+// The time an event counts as having happened, which decides the order of STOP / START and of
+// status reports: its own timestamp, but no later than received_at (nothing happened after we
+// received it, so a START dated year 9000 cannot outrank every later STOP); received_at when it
+// gave none. There is no lower bound: an event dated in the past can only lose to later ones, and
+// MyOperator's retries of an old event must keep the time it happened.
+TimeMs EffectiveEventTime(std::optional<TimeMs> occurred_at, TimeMs received_at);
+
 // What an inbound text asks for: STOP / UNSUBSCRIBE and their Hindi equivalents opt out; START
 // opts back in. Trimmed, case-insensitive, the whole text only ("please stop" is not a keyword).
 enum class OptKeyword { kNone, kOptOut, kOptIn };

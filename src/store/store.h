@@ -72,10 +72,23 @@ struct StatusReportResult {
     StatusEvent event;               // what was recorded about it, when found
 };
 
+// What authentication needs of a store, and no more (src/http/auth.h takes this, not Store), so
+// that any store, or a cache in front of one, can serve it.
+class TokenLookup {
+public:
+    virtual ~TokenLookup() = default;
+
+    // The token with this hash, expired or not (the caller decides with its own clock); nullopt
+    // when there is none (never created, or revoked).
+    virtual std::optional<ApiToken> FindTokenByHash(std::string_view token_hash) = 0;
+    // Sets the token's last_used_at. Callers throttle this: it is a write.
+    virtual void RecordTokenUse(std::string_view token_hash, TimeMs at) = 0;
+};
+
 // The one I/O seam to persistence. Implementations: SqliteStore (embedded default).
 // Every method is safe to call from several threads. Failures to reach or use the database
 // throw StoreUnavailable; nothing else is expected to throw.
-class Store {
+class Store : public TokenLookup {
 public:
     virtual ~Store() = default;
 
@@ -92,7 +105,10 @@ public:
     virtual void PutSettings(const Settings& settings) = 0;
 
     virtual void InsertToken(const ApiToken& token) = 0;
-    virtual std::optional<ApiToken> FindTokenByHash(std::string_view token_hash) = 0;
+    // Every token, oldest first (`notifyd token list`).
+    virtual std::vector<ApiToken> ListTokens() = 0;
+    // Deletes the tokens called `name` (a revoked token is gone); returns how many there were.
+    virtual int RevokeTokens(std::string_view name) = 0;
 
     // Writes the message and its queue entry (due at next_attempt_at) in one transaction.
     // With claim set, the entry is leased to the caller at once (an immediate send), so the

@@ -1,7 +1,13 @@
 // What operators do with a running service: settings, templates, paging, commands, configuration.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <regex>
+#include <thread>
 
 #include "harness.h"
 
@@ -60,6 +66,12 @@ TEST_F(OperationsTest, InvalidSettingsAreRefusedAndChangeNothing) {
         EXPECT_EQ(r.status, 400) << r.body;
         EXPECT_EQ(r.Json()["error"]["code"], "invalid_field");
     }
+    EXPECT_EQ(service_->Get("/settings").Json(), before);
+    // A typo is named, not silently ignored, and the valid field beside it is not applied either.
+    const auto typo = service_->Put("/settings", {{"paused", true}, {"pasued", false}});
+    EXPECT_EQ(typo.status, 400) << typo.body;
+    EXPECT_EQ(typo.Json()["error"]["code"], "unknown_field");
+    EXPECT_EQ(typo.Json()["error"]["field"], "pasued");
     EXPECT_EQ(service_->Get("/settings").Json(), before);
     const auto ok = service_->Put("/settings", {{"rollout_percent", 5}});
     EXPECT_EQ(ok.Json()["rollout_percent"], 5);
@@ -218,6 +230,130 @@ TEST(Commands, TokenCreatePrintsAWorkingTokenOnceAndRejectsBadRoles) {
     EXPECT_EQ(service.Get("/history", token).status, 200);
     EXPECT_EQ(service.Post("/send-message", DeliveryReminder(), token).status, 403);
     EXPECT_EQ(ReadFile(service.dir() / "data" / "notifications.db").find(token), std::string::npos);
+}
+
+TEST(Commands, TokenListShowsEveryTokenWithoutItsSecret) {
+    Notifyd service;
+    service.Migrate();
+    const std::string viewer = service.CreateToken("viewer", "wallboard");
+    const auto created =
+        service.Run({"token", "create", "--role", "operator", "--name", "billing", "--expires-in", "90d"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    const auto list = service.Run({"token", "list"});
+    ASSERT_EQ(list.exit_code, 0) << list.output;
+    for (const char* expected :
+         {"NAME", "ROLE", "CREATED", "LAST USED", "EXPIRES", "wallboard", "viewer", "billing", "operator", "never"}) {
+        EXPECT_NE(list.output.find(expected), std::string::npos) << expected << " in\n" << list.output;
+    }
+    EXPECT_EQ(list.output.find("nfy_"), std::string::npos) << list.output;
+    EXPECT_EQ(list.output.find(viewer.substr(4, 16)), std::string::npos) << list.output;
+    // No hash either (64 hex digits in a row).
+    EXPECT_FALSE(std::regex_search(list.output, std::regex("[0-9a-f]{32}"))) << list.output;
+
+    // A name in use is refused, and so is a lifetime it cannot read; nothing is added.
+    EXPECT_EQ(service.Run({"token", "create", "--role", "viewer", "--name", "wallboard"}).exit_code, 2);
+    for (const char* lifetime : {"90", "90s", "0d", "-1d", "ninety"}) {
+        const auto bad = service.Run({"token", "create", "--role", "viewer", "--name", "x", "--expires-in", lifetime});
+        EXPECT_EQ(bad.exit_code, 2) << lifetime;
+        EXPECT_NE(bad.output.find("--expires-in"), std::string::npos) << bad.output;
+    }
+    EXPECT_EQ(service.Run({"token", "list"}).output, list.output);
+}
+
+TEST(Commands, RevokingAnUnknownNameFailsClearly) {
+    Notifyd service;
+    service.Migrate();
+    const auto r = service.Run({"token", "revoke", "--name", "nobody"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("no token named \"nobody\""), std::string::npos) << r.output;
+}
+
+TEST(Commands, ARevokedTokenIsRefusedByTheRunningServerWithinASecond) {
+    Notifyd service;
+    service.Migrate();
+    const std::string token = service.CreateToken("operator", "backend");
+    const std::string other = service.CreateToken("viewer", "wallboard");
+    service.Start();
+    ASSERT_EQ(service.Get("/history", token).status, 200);
+
+    const auto revoked = service.Run({"token", "revoke", "--name", "backend"});
+    ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+    const auto since = std::chrono::steady_clock::now();
+    long status = 200;
+    // Bounded poll: the server trusts a looked-up token for half a second.
+    while (std::chrono::steady_clock::now() - since < std::chrono::seconds(5)) {
+        status = service.Get("/history", token).status;
+        if (status == 401) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(status, 401);
+    EXPECT_EQ(service.Get("/history", other).status, 200);
+    EXPECT_EQ(service.Run({"token", "list"}).output.find("backend"), std::string::npos);
+}
+
+TEST(Commands, TokenUseIsRecordedAsLastUsed) {
+    Notifyd service;
+    service.Migrate();
+    const std::string token = service.CreateToken("viewer", "wallboard");
+    service.Start();
+    ASSERT_EQ(service.Get("/history", token).status, 200);
+    const auto list = service.Run({"token", "list"});
+    // The one row: name, role, created, last used (a time, not "never"), expires ("never").
+    const auto row = list.output.substr(list.output.find("wallboard"));
+    EXPECT_EQ(std::count(row.begin(), row.end(), 'T'), 2) << list.output;  // two ISO times
+}
+
+TEST(Commands, RepeatedFailedAuthenticationIsAnswered429ForAWhile) {
+    Notifyd service;
+    service.Migrate();
+    service.Start();
+    int refused = 0;
+    for (int i = 0; i < 10; ++i) refused += service.Get("/history", "nfy_guess_" + std::to_string(i)).status == 401;
+    EXPECT_EQ(refused, 10);
+    const auto blocked = service.Get("/history", "nfy_guess_again");
+    EXPECT_EQ(blocked.status, 429) << blocked.body;
+    EXPECT_EQ(blocked.Json()["error"]["code"], "too_many_requests");
+    ASSERT_TRUE(blocked.headers.count("retry-after"));
+    EXPECT_GT(std::stoi(blocked.headers.at("retry-after")), 0);
+    // From that address even a good token waits; endpoints without a token do not.
+    EXPECT_EQ(service.Get("/history").status, 429);
+    EXPECT_EQ(HttpCall("GET", service.api("/health")).status, 200);
+    EXPECT_NE(service.Log().find("failed authentications from 127.0.0.1"), std::string::npos);
+}
+
+mode_t ModeOf(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return 0;
+    return info.st_mode & 07777;
+}
+
+TEST(Commands, TheDatabaseAndItsWalAreTheServiceUsersAlone) {
+    Notifyd service;
+    const auto data = service.dir() / "data";
+    ASSERT_FALSE(std::filesystem::exists(data));
+    service.Migrate();
+    EXPECT_EQ(ModeOf(data), 0700u);
+    EXPECT_EQ(ModeOf(data / "notifications.db"), 0600u);
+    service.Start();
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(service.Post("/send-message", DeliveryReminder()).status, 200);
+    for (const char* name : {"notifications.db", "notifications.db-wal", "notifications.db-shm"}) {
+        ASSERT_TRUE(std::filesystem::exists(data / name)) << name;
+        EXPECT_EQ(ModeOf(data / name), 0600u) << name;
+    }
+}
+
+TEST(Commands, AnExistingDatabaseThatOthersCouldReadIsNarrowed) {
+    Notifyd service;
+    service.Migrate();
+    const auto db = service.dir() / "data" / "notifications.db";
+    ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+    ASSERT_EQ(::chmod((service.dir() / "data").c_str(), 0777), 0);
+    const auto r = service.Run({"migrate", "--status"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(ModeOf(db), 0600u);
+    // The directory is the operator's: warned about, not changed.
+    EXPECT_EQ(ModeOf(service.dir() / "data"), 0777u);
+    EXPECT_NE(r.output.find("writable by group or others"), std::string::npos) << r.output;
 }
 
 TEST(Commands, SandboxProviderSaysSoAtStartAndAcceptsMessages) {

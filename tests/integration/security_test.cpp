@@ -92,6 +92,43 @@ TEST_F(SecurityTest, ViewerReadsWithMaskedPhonesButCannotSendOrChangeAnything) {
     EXPECT_EQ(service_->Get("/history", *operator_token_).Json()["items"][0]["phone"], "+919876543210");
 }
 
+TEST_F(SecurityTest, AViewerSeesNoContextParametersKeyOrNumberOfAMessage) {
+    auto body = DeliveryReminder();
+    body["context"]["customer_name"] = "Meera Iyer";
+    body["context"]["area"] = "Jayanagar";
+    body["idempotency_key"] = "viewer-leak-check-1";
+    const auto sent = service_->Post("/send-message", body, *operator_token_);
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    const std::string id = sent.Json()["id"];
+
+    const auto seen = service_->Get("/messages/" + id, *viewer_token_);
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    const auto message = seen.Json();
+    EXPECT_EQ(message["phone"], "+91******3210");
+    for (const char* hidden : {"context", "parameters", "idempotency_key"}) {
+        EXPECT_FALSE(message.contains(hidden)) << hidden << " in " << seen.body;
+    }
+    EXPECT_EQ(message["status"], "sent");
+    EXPECT_EQ(message["attempt_history"].size(), 1u);
+    for (const char* secret : {"9876543210", "Meera", "Iyer", "Jayanagar", "viewer-leak-check"}) {
+        EXPECT_EQ(seen.body.find(secret), std::string::npos) << secret << " in " << seen.body;
+    }
+
+    // The operator's view is unchanged.
+    const auto full = service_->Get("/messages/" + id, *operator_token_).Json();
+    EXPECT_EQ(full["phone"], "+919876543210");
+    EXPECT_EQ(full["context"]["area"], "Jayanagar");
+    EXPECT_EQ(full["idempotency_key"], "viewer-leak-check-1");
+    EXPECT_FALSE(full["parameters"].empty());
+}
+
+TEST_F(SecurityTest, AViewerMayNotFilterHistoryByPhone) {
+    ExpectError(service_->Get("/history?phone=%2B919876543210", *viewer_token_), 403, "forbidden", "phone");
+    ExpectError(service_->Get("/history?phone=not-a-number", *viewer_token_), 403, "forbidden", "phone");
+    EXPECT_EQ(service_->Get("/history?status=sent", *viewer_token_).status, 200);
+    EXPECT_EQ(service_->Get("/history?phone=%2B919876543210", *operator_token_).status, 200);
+}
+
 TEST_F(SecurityTest, OperatorCanSendButNotAdminister) {
     ExpectError(service_->Put("/settings", {{"paused", true}}, *operator_token_), 403, "forbidden");
     EXPECT_EQ(service_->Get("/settings").Json()["paused"], false);

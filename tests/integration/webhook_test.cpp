@@ -2,6 +2,9 @@
 // then the events MyOperator would post about it, checked through the API as an operator sees them.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "common/time_format.h"
 #include "harness.h"
 
 namespace notify::testing {
@@ -28,11 +31,12 @@ nlohmann::json StatusEvent(const std::string& event_id, const std::string& statu
 }
 
 nlohmann::json Inbound(const std::string& event_id, const std::string& text,
-                       const std::string& customer = kCustomerDigits) {
+                       const std::string& customer = kCustomerDigits,
+                       const std::string& timestamp = "2026-06-26T02:10:56.956814767Z") {
     return {{"event_id", event_id},
             {"company_id", "company-42"},
             {"event_type", "message.received"},
-            {"timestamp", "2026-06-26T02:10:56.956814767Z"},
+            {"timestamp", timestamp},
             {"channel", "whatsapp"},
             {"direction", "incoming"},
             {"customer_identifier", customer},
@@ -279,6 +283,49 @@ TEST_F(WebhookTest, StopSuppressesLaterSendsAndStartResumesThem) {
     ASSERT_EQ(Post(Inbound("in-start", "start")).Json()["opted_out"], false);
     SendOne();
     EXPECT_EQ(fake_.RequestCount(), 3);
+}
+
+// The time MyOperator would put on an event sent now, as epoch milliseconds (its other accepted form).
+std::int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+TimeMs IsoMs(const nlohmann::json& value) {
+    const auto parsed = value.is_string() ? ParseIsoTime(value.get<std::string>()) : std::nullopt;
+    if (!parsed) throw std::runtime_error("not a time: " + value.dump());
+    return *parsed;
+}
+
+TEST_F(WebhookTest, AStartDatedInTheFarFutureDoesNotVoidALaterStop) {
+    ASSERT_EQ(Post(Inbound("in-stop-1", "STOP", kCustomerDigits, "2026-06-26T02:10:56Z")).Json()["opted_out"], true);
+    // A forged START claiming the year 9000: taken as of the time it was received, not then.
+    auto r = Post(Inbound("in-start-9000", "START", kCustomerDigits, "9000-01-01T00:00:00Z"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.Json()["opted_out"], false);
+    // A STOP sent after it, with the sender's current time, wins.
+    auto stop_again = Inbound("in-stop-2", "STOP");
+    stop_again["timestamp"] = NowEpochMs();
+    r = Post(stop_again);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["opted_out"], true);
+
+    r = service_->Post("/send-message", DeliveryReminder());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["status"], "suppressed");
+    EXPECT_EQ(fake_.RequestCount(), 0);
+}
+
+TEST_F(WebhookTest, AStatusReportDatedInTheFutureLandsAtTheTimeReceived) {
+    const auto [id, provider_id] = SendOne();
+    const std::int64_t before = NowEpochMs();
+    ASSERT_EQ(Post(StatusEvent("e-future", "delivered", provider_id, "9000-01-01T00:00:00Z")).status, 200);
+    const std::int64_t after = NowEpochMs();
+    const auto message = Message(id);
+    ASSERT_EQ(message["status"], "delivered");
+    const std::int64_t delivered_at = IsoMs(message["delivered_at"]);
+    EXPECT_GE(delivered_at, before);
+    EXPECT_LE(delivered_at, after);
 }
 
 TEST_F(WebhookTest, HindiStopWordsOptOutToo) {

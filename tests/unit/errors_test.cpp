@@ -34,6 +34,7 @@ TEST(HttpStatusFor, MapsEveryKind) {
     EXPECT_EQ(HttpStatusFor(ErrorKind::kMethodNotAllowed), 405);
     EXPECT_EQ(HttpStatusFor(ErrorKind::kConflict), 409);
     EXPECT_EQ(HttpStatusFor(ErrorKind::kPayloadTooLarge), 413);
+    EXPECT_EQ(HttpStatusFor(ErrorKind::kTooManyRequests), 429);
     EXPECT_EQ(HttpStatusFor(ErrorKind::kUnavailable), 503);
 }
 
@@ -130,10 +131,10 @@ TEST(ResponseForException, InvalidInputIs400WithCodeMessageAndField) {
                {{"code", "missing_context"}, {"message", "context.area is required"}, {"field", "context.area"}}}}));
 }
 
-TEST(ResponseForException, EachErrorKindGetsItsStatus) {
-    for (ErrorKind kind :
-         {ErrorKind::kInvalidInput, ErrorKind::kUnauthorized, ErrorKind::kForbidden, ErrorKind::kNotFound,
-          ErrorKind::kMethodNotAllowed, ErrorKind::kConflict, ErrorKind::kPayloadTooLarge, ErrorKind::kUnavailable}) {
+TEST(ResponseForException, EachClientErrorKindGetsItsStatusCodeAndMessage) {
+    for (ErrorKind kind : {ErrorKind::kInvalidInput, ErrorKind::kUnauthorized, ErrorKind::kForbidden,
+                           ErrorKind::kNotFound, ErrorKind::kMethodNotAllowed, ErrorKind::kConflict,
+                           ErrorKind::kPayloadTooLarge, ErrorKind::kTooManyRequests}) {
         const HttpResponse r = ResponseFor([kind] { throw Error(kind, "the_code", "the message"); });
         EXPECT_EQ(r.status, HttpStatusFor(kind));
         const json body = json::parse(r.body);
@@ -152,6 +153,37 @@ TEST(ResponseForException, StoreUnavailableIs503) {
     const HttpResponse r = ResponseFor([] { throw StoreUnavailable("database is locked"); });
     EXPECT_EQ(r.status, 503);
     EXPECT_EQ(json::parse(r.body)["error"]["code"], "store_unavailable");
+}
+
+TEST(ResponseForException, StoreFailureDetailsNeverReachTheBody) {
+    const HttpResponse r = ResponseFor([] {
+        throw StoreUnavailable("insert message on /var/lib/notifyd/notifications.db: disk I/O error (SQLITE_IOERR)");
+    });
+    EXPECT_EQ(r.status, 503);
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["error"]["code"], "store_unavailable");
+    EXPECT_EQ(body["error"]["message"], kStoreUnavailableMessage);
+    EXPECT_EQ(r.body.find("notifyd"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find(".db"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("I/O"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("SQLITE"), std::string::npos) << r.body;
+}
+
+TEST(ResponseForException, AnyUnavailableErrorIsGenericWhateverItsCode) {
+    const HttpResponse r =
+        ResponseFor([] { throw Error(ErrorKind::kUnavailable, "the_code", "open /secret/db: unable to open"); });
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "store_unavailable");
+    EXPECT_EQ(r.body.find("secret"), std::string::npos) << r.body;
+}
+
+TEST(ResponseForException, TooManyRequestsIs429WithRetryAfter) {
+    const HttpResponse r = ResponseFor([] { throw TooManyRequests("slow down", 42); });
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "too_many_requests");
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].first, "Retry-After");
+    EXPECT_EQ(r.headers[0].second, "42");
 }
 
 TEST(ResponseForException, JsonParseErrorIs400InvalidJson) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/time_format.h"
 #include "http/errors.h"
@@ -73,6 +74,84 @@ TEST(AppendMessageJson, EscapesTextLikeDumpJsonSafe) {
         m.phone = text;
         EXPECT_EQ(Fast(m, false), DumpJsonSafe(MessageToJson(m, false, false))) << text;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a viewer sees of one message
+
+Message WithProviderTexts() {
+    Message m = Sample();
+    m.context_json = R"({"customer_name":"Asha Verma","area":"Koramangala","amount":4990})";
+    m.parameters = {"Asha Verma", "Jan 28", "Koramangala", "4990"};
+    m.idempotency_key = "order-8812-reminder";
+    m.last_error = "(#131008) Parameter 'Asha Verma' is invalid for 919876543210";
+    return m;
+}
+
+std::vector<Attempt> AttemptsQuoting() {
+    Attempt a;
+    a.number = 1;
+    a.outcome = AttemptOutcome::kPermanent;
+    a.http_status = 400;
+    a.error = "recipient +919876543210 (9876543210) refused text 'Koramangala' and 4990";
+    return {a};
+}
+
+std::vector<StatusEvent> EventsQuoting() {
+    StatusEvent e;
+    e.event_id = "evt-1";
+    e.status = MessageStatus::kFailed;
+    e.note = "failed: user 919876543210 blocked 'Jan 28' template for Asha Verma";
+    return {e};
+}
+
+TEST(MessageDetailToJson, AViewerSeesNoContextParametersKeyOrFullNumber) {
+    const Message m = WithProviderTexts();
+    const nlohmann::json body = MessageDetailToJson(m, AttemptsQuoting(), EventsQuoting(), true);
+    EXPECT_EQ(body["phone"], "+91******3210");
+    for (const char* hidden : {"context", "parameters", "idempotency_key"})
+        EXPECT_FALSE(body.contains(hidden)) << hidden;
+    EXPECT_EQ(body["message_type"], "delivery_reminder");
+    EXPECT_EQ(body["provider_template_name"], "delivery_reminder");
+    ASSERT_EQ(body["attempt_history"].size(), 1u);
+    ASSERT_EQ(body["status_events"].size(), 1u);
+    EXPECT_EQ(body["attempt_history"][0]["http_status"], 400);
+    const std::string dumped = DumpJsonSafe(body);
+    for (const char* secret : {"9876543210", "Asha", "Verma", "Koramangala", "4990", "Jan 28", "order-8812"}) {
+        EXPECT_EQ(dumped.find(secret), std::string::npos) << secret << " in " << dumped;
+    }
+    // The provider's words around them are kept: they are what a viewer diagnoses with.
+    EXPECT_NE(dumped.find("(#131008) Parameter"), std::string::npos) << dumped;
+}
+
+TEST(MessageDetailToJson, OperatorsSeeEverything) {
+    const Message m = WithProviderTexts();
+    const nlohmann::json body = MessageDetailToJson(m, AttemptsQuoting(), EventsQuoting(), false);
+    EXPECT_EQ(body["phone"], "+919876543210");
+    EXPECT_EQ(body["idempotency_key"], "order-8812-reminder");
+    EXPECT_EQ(body["parameters"].size(), 4u);
+    EXPECT_EQ(body["context"]["area"], "Koramangala");
+    EXPECT_EQ(body["last_error"], m.last_error);
+    EXPECT_EQ(body["attempt_history"][0]["error"], AttemptsQuoting()[0].error);
+    EXPECT_EQ(body["status_events"][0]["note"], EventsQuoting()[0].note);
+}
+
+TEST(RedactForViewer, ReplacesTheNumberAndTheValuesLongestFirst) {
+    Message m = Sample();
+    m.phone = "+919876543210";
+    m.parameters = {"Asha", "Asha Verma"};
+    m.context_json = "{}";
+    EXPECT_EQ(RedactForViewer("to +919876543210 for Asha Verma", m), "to *** for ***");
+    EXPECT_EQ(RedactForViewer("919876543210 / 9876543210 / Asha", m), "*** / *** / ***");
+    EXPECT_EQ(RedactForViewer("", m), "");
+    EXPECT_EQ(RedactForViewer("HTTP 503: upstream unavailable", m), "HTTP 503: upstream unavailable");
+}
+
+TEST(RedactForViewer, ValuesShorterThanThreeCharactersAreLeftAlone) {
+    Message m = Sample();
+    m.parameters = {"a", "10"};
+    m.context_json = R"({"x":"a"})";
+    EXPECT_EQ(RedactForViewer("a 10 error", m), "a 10 error");
 }
 
 // GET /statistics as it was built before AppendStatisticsJson: a JSON tree, dumped.

@@ -17,7 +17,7 @@ using nlohmann::json;
 using ::testing::_;
 using ::testing::NiceMock;
 using ::testing::Return;
-using testing_fakes::TokenOnlyStore;
+using testing_fakes::MockTokenLookup;
 
 const std::string kAdminToken = "router-admin-token-0123456789";
 const std::string kOperatorToken = "nfy_router_operator";
@@ -61,12 +61,14 @@ void ExpectErrorBody(const HttpResponse& response, int status, const std::string
 
 class RouterTest : public ::testing::Test {
 protected:
-    RouterTest() : auth_(store_, kAdminToken), router_(auth_) {
+    RouterTest() : auth_(store_, clock_, kAdminToken), router_(auth_) {
         ON_CALL(store_, FindTokenByHash(_)).WillByDefault(Return(std::nullopt));
         ON_CALL(store_, FindTokenByHash(HashToken(kOperatorToken)))
-            .WillByDefault(Return(ApiToken{"backend", Role::kOperator, HashToken(kOperatorToken), 0}));
+            .WillByDefault(
+                Return(ApiToken{"backend", Role::kOperator, HashToken(kOperatorToken), 0, std::nullopt, std::nullopt}));
         ON_CALL(store_, FindTokenByHash(HashToken(kViewerToken)))
-            .WillByDefault(Return(ApiToken{"dashboard", Role::kViewer, HashToken(kViewerToken), 0}));
+            .WillByDefault(
+                Return(ApiToken{"dashboard", Role::kViewer, HashToken(kViewerToken), 0, std::nullopt, std::nullopt}));
     }
 
     // A route that throws `make()`'s exception.
@@ -76,7 +78,8 @@ protected:
                     [exception](HttpRequest&, const RequestContext&) -> HttpResponse { throw exception; });
     }
 
-    NiceMock<TokenOnlyStore> store_;
+    NiceMock<MockTokenLookup> store_;
+    ManualClock clock_{1'700'000'000'000};
     Authenticator auth_;
     Router router_;
 };
@@ -300,14 +303,16 @@ TEST_F(RouterTest, ErrorKindsMapToTheirStatus) {
     const std::pair<ErrorKind, int> table[] = {
         {ErrorKind::kInvalidInput, 400},    {ErrorKind::kUnauthorized, 401},     {ErrorKind::kForbidden, 403},
         {ErrorKind::kNotFound, 404},        {ErrorKind::kMethodNotAllowed, 405}, {ErrorKind::kConflict, 409},
-        {ErrorKind::kPayloadTooLarge, 413}, {ErrorKind::kUnavailable, 503},
+        {ErrorKind::kPayloadTooLarge, 413}, {ErrorKind::kTooManyRequests, 429},  {ErrorKind::kUnavailable, 503},
     };
     int i = 0;
     for (const auto& [kind, status] : table) {
         const std::string path = "/kind/" + std::to_string(i++);
         AddThrowing(path, Error(kind, "some_code", "some message"));
         auto request = Request("GET", path);
-        ExpectErrorBody(router_.Handle(request), status, "some_code");
+        // Every 503 says store_unavailable, whatever the thrower called it (its text is for the log).
+        ExpectErrorBody(router_.Handle(request), status,
+                        kind == ErrorKind::kUnavailable ? "store_unavailable" : "some_code");
     }
 }
 

@@ -52,10 +52,30 @@ TEST(ApplySettingsPatch, AppliesEveryField) {
     EXPECT_EQ(s.recipient_min_gap_seconds, 3600);
 }
 
-TEST(ApplySettingsPatch, IgnoresUnknownFields) {
-    const Settings s = ApplySettingsPatch(Defaults(), json{{"colour", "blue"}, {"updated_by", "mallory"}});
+TEST(ApplySettingsPatch, RejectsAnUnknownFieldNamingIt) {
+    EXPECT_INVALID_INPUT(ApplySettingsPatch(Defaults(), json{{"pasued", true}}), "unknown_field", "pasued");
+    EXPECT_INVALID_INPUT(ApplySettingsPatch(Defaults(), json{{"colour", "blue"}}), "unknown_field", "colour");
+}
+
+TEST(ApplySettingsPatch, AnUnknownFieldBesideAValidOneChangesNothing) {
+    const Settings before = Defaults();
+    Settings result = before;
+    try {
+        result = ApplySettingsPatch(before, json{{"paused", true}, {"rollout_precent", 10}});
+        FAIL() << "expected unknown_field";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), "unknown_field");
+        EXPECT_EQ(e.field(), "rollout_precent");
+    }
+    EXPECT_FALSE(result.paused);
+    EXPECT_EQ(result.rollout_percent, 100);
+}
+
+TEST(ApplySettingsPatch, AcceptsAndIgnoresTheReadOnlyFieldsGetShows) {
+    const Settings s = ApplySettingsPatch(Defaults(), json{{"updated_by", "mallory"}, {"updated_at", "2026-01-01"}});
     EXPECT_TRUE(s.enabled);
     EXPECT_EQ(s.updated_by, "");
+    EXPECT_EQ(s.updated_at, 0);
 }
 
 TEST(ApplySettingsPatch, RejectsANonObjectBody) {

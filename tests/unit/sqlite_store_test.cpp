@@ -913,8 +913,8 @@ TEST_F(SqliteStoreTest, SettingsStartAtTheDefaultsAndRoundTrip) {
 }
 
 TEST_F(SqliteStoreTest, TokensAreFoundByTheirHash) {
-    store_->InsertToken(ApiToken{"deploy-bot", Role::kOperator, std::string(64, 'a'), kT0});
-    store_->InsertToken(ApiToken{"dashboard", Role::kViewer, std::string(64, 'b'), kT0 + 1});
+    store_->InsertToken(ApiToken{"deploy-bot", Role::kOperator, std::string(64, 'a'), kT0, std::nullopt, std::nullopt});
+    store_->InsertToken(ApiToken{"dashboard", Role::kViewer, std::string(64, 'b'), kT0 + 1, std::nullopt, std::nullopt});
 
     const std::optional<ApiToken> bot = store_->FindTokenByHash(std::string(64, 'a'));
     ASSERT_TRUE(bot.has_value());

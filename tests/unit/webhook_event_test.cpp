@@ -198,5 +198,34 @@ TEST(CustomerIdentifierToE164, AddsThePlus) {
     EXPECT_FALSE(CustomerIdentifierToE164("1234567890123456"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// EffectiveEventTime
+
+constexpr TimeMs kReceived = 1780000000000;  // 2026-05-28
+
+TEST(EffectiveEventTime, WithoutATimestampIsTheTimeReceived) {
+    EXPECT_EQ(EffectiveEventTime(std::nullopt, kReceived), kReceived);
+}
+
+TEST(EffectiveEventTime, ATimestampWithinTheWindowIsKept) {
+    EXPECT_EQ(EffectiveEventTime(kReceived - 5000, kReceived), kReceived - 5000);
+    EXPECT_EQ(EffectiveEventTime(kReceived, kReceived), kReceived);
+    EXPECT_EQ(EffectiveEventTime(0, kReceived), 0);
+}
+
+TEST(EffectiveEventTime, AFutureTimestampIsTheTimeReceived) {
+    EXPECT_EQ(EffectiveEventTime(kReceived + 1, kReceived), kReceived);
+    const TimeMs year_9000 = *ParseWebhookEvent(R"({"event_id":"e","timestamp":"9000-01-01T00:00:00Z"})").occurred_at;
+    EXPECT_EQ(EffectiveEventTime(year_9000, kReceived), kReceived);
+}
+
+TEST(EffectiveEventTime, AForgedFutureStartCannotOutrankALaterStop) {
+    // STOP received at t, a START claiming year 9000 at t+1s, STOP again at t+2s: the last STOP is
+    // the latest by effective time, so the number ends opted out.
+    const TimeMs start_forged = EffectiveEventTime(221845392000000, kReceived + 1000);
+    const TimeMs stop_again = EffectiveEventTime(kReceived + 2000, kReceived + 2000);
+    EXPECT_LT(start_forged, stop_again);
+}
+
 }  // namespace
 }  // namespace notify

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/sqlite/file_modes.h"
 #include "store/sqlite/sqlite_store_internal.h"
 
 namespace notify {
@@ -25,6 +26,7 @@ constexpr std::size_t kMaxGroupSize = 128;
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
     if (path_.empty()) ThrowUnavailable("open database", "empty path");
+    PrepareDatabaseFiles(path_);  // 0700 directory, 0600 file (and so -wal, -shm)
     const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
     if (!parent.empty()) {
         std::error_code error;

@@ -59,9 +59,15 @@ inline constexpr const char* kUpsertSettings =
     " updated_at = excluded.updated_at, updated_by = excluded.updated_by";
 
 inline constexpr const char* kInsertToken =
-    "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr const char* kSelectToken =
-    "SELECT name, role, token_hash, created_at FROM api_tokens WHERE token_hash = ?1";
+    "SELECT name, role, token_hash, created_at, expires_at, last_used_at FROM api_tokens WHERE token_hash = ?1";
+inline constexpr const char* kListTokens =
+    "SELECT name, role, token_hash, created_at, expires_at, last_used_at FROM api_tokens ORDER BY created_at, id";
+inline constexpr const char* kDeleteTokensNamed = "DELETE FROM api_tokens WHERE name = ?1";
+// Never moves last_used_at backwards (two nodes, or two requests, recording at once).
+inline constexpr const char* kRecordTokenUse =
+    "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)";
 
 // The columns ReadMessage expects, in this order; the queue join gives next_attempt_at.
 inline constexpr const char* kSelectMessage =

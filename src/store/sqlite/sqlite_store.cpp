@@ -189,34 +189,6 @@ void SqliteStore::PutSettings(const Settings& settings) {
     settings_cache_.Invalidate();
 }
 
-void SqliteStore::InsertToken(const ApiToken& token) {
-    Write("insert token", [&](SqliteConnection& c) {
-        Statement insert(c, kInsertToken, "insert token");
-        insert.BindText(1, token.name);
-        insert.BindText(2, ToString(token.role));
-        insert.BindText(3, token.token_hash);
-        insert.BindInt(4, token.created_at);
-        insert.Run();
-    });
-}
-
-std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash) {
-    return Read([&](SqliteConnection& c) -> std::optional<ApiToken> {
-        Statement select(c, kSelectToken, "find token");
-        select.BindText(1, token_hash);
-        if (!select.Step()) return std::nullopt;
-        ApiToken token;
-        token.name = select.Text(0);
-        const std::string role = select.Text(1);
-        const auto parsed = ParseRole(role);
-        if (!parsed) ThrowUnavailable("find token", "unknown role '" + role + "'");
-        token.role = *parsed;
-        token.token_hash = select.Text(2);
-        token.created_at = select.Int(3);
-        return token;
-    });
-}
-
 // ---- Queue
 
 EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {

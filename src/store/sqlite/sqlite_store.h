@@ -11,6 +11,8 @@
 #include "store/read_cache.h"
 #include "store/store.h"
 
+struct sqlite3;
+
 namespace notify {
 
 class SqliteConnection;
@@ -46,6 +48,10 @@ public:
 
     void InsertToken(const ApiToken& token) override;
     std::optional<ApiToken> FindTokenByHash(std::string_view token_hash) override;
+    // In sqlite_tokens.cpp:
+    std::vector<ApiToken> ListTokens() override;
+    int RevokeTokens(std::string_view name) override;
+    void RecordTokenUse(std::string_view token_hash, TimeMs at) override;
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
