@@ -27,8 +27,8 @@ public:
     void InsertToken(const ApiToken&) override { Unused("InsertToken"); }
     EnqueueResult Enqueue(const Message&, TimeMs, const std::optional<Lease>&) override { Unused("Enqueue"); }
     std::vector<Message> ClaimDue(TimeMs, int, const Lease&, bool) override { Unused("ClaimDue"); }
-    void CompleteAttempt(const AttemptResult&) override { Unused("CompleteAttempt"); }
-    void ReleaseLeases(const std::string&, const std::vector<std::string>&, TimeMs) override {
+    bool CompleteAttempt(const AttemptResult&) override { Unused("CompleteAttempt"); }
+    std::size_t ReleaseLeases(const std::string&, const std::vector<std::string>&, TimeMs) override {
         Unused("ReleaseLeases");
     }
     bool Requeue(std::string_view, TimeMs) override { Unused("Requeue"); }

@@ -89,11 +89,14 @@ inline constexpr const char* kUpsertQueueEntry =
     " ON CONFLICT (message_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at, lease_owner = NULL,"
     " lease_expires_at = NULL";
 inline constexpr const char* kDeleteQueueEntry = "DELETE FROM notifications_queue WHERE message_id = ?1";
-// Only an entry that is still there: if it is gone, a worker that took over after this one's lease
-// expired has finished the message, and recreating the entry would send it twice.
-inline constexpr const char* kRescheduleEntry =
+// The ends of an attempt apply only while the caller still holds the entry's lease: if another
+// worker has claimed it since (this one's lease expired) or finished it (the entry is gone),
+// nothing changes, and recreating the entry would send the message twice.
+inline constexpr const char* kRescheduleLeasedEntry =
     "UPDATE notifications_queue SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL"
-    " WHERE message_id = ?1";
+    " WHERE message_id = ?1 AND lease_owner = ?3";
+inline constexpr const char* kDeleteLeasedEntry =
+    "DELETE FROM notifications_queue WHERE message_id = ?1 AND lease_owner = ?2";
 
 inline constexpr const char* kSelectDue =
     "SELECT message_id FROM notifications_queue"
@@ -180,7 +183,10 @@ inline constexpr const char* kMarkSuppressed =
     "UPDATE notifications_log SET status = 'suppressed', last_error = ?3, updated_at = ?2"
     " WHERE id = ?1 AND status IN ('queued', 'sending')";
 
-inline constexpr const char* kQueueDepth = "SELECT COUNT(*) FROM notifications_queue";
+// From the all-time counters, whose 'queued' rows count queued and sending messages: exactly the
+// messages with a queue entry. A few rows (one per message type) however long the queue is; a
+// COUNT(*) of the queue read every entry, and /health asks for this on every call.
+inline constexpr const char* kQueueDepth = "SELECT COALESCE(SUM(count), 0) FROM stats_total WHERE status = 'queued'";
 // A leased entry becomes claimable when its lease expires (if it is due by then): that is when the
 // processor must look again, in case its worker died.
 inline constexpr const char* kNextDue =

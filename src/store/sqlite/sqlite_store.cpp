@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "common/errors.h"
+#include "notify/enqueue_rules.h"
 #include "notify/status.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_store_internal.h"
@@ -23,11 +24,6 @@ constexpr int kMaxHistoryLimit = 1000;
 TimeMs SystemNowMs() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Only a message still to be sent waits in the queue; suppressed and skipped_rollout never do.
-bool NeedsQueueEntry(MessageStatus status) {
-    return status == MessageStatus::kQueued || status == MessageStatus::kSending;
 }
 
 std::int64_t MigrationVersion(const std::string& name) {
@@ -223,14 +219,11 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
     constexpr const char* kOperation = "enqueue message";
     return Write(kOperation, [&](SqliteConnection& c) {
         Message stored = message;
-        // Checked in the transaction that stores the message, so that a STOP recorded before it is
-        // never missed.
-        if (NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, kOperation)) {
-            stored.status = MessageStatus::kSuppressed;
-        }
-        const bool queued = NeedsQueueEntry(stored.status);
-        // A message leased for an immediate send is being sent, as if ClaimDue had taken it.
-        if (queued && claim && stored.status == MessageStatus::kQueued) stored.status = MessageStatus::kSending;
+        // The opt-out is read in the transaction that stores the message, so that a STOP recorded
+        // before it is never missed; only a message that would be queued needs it.
+        const bool opted_out = NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, kOperation);
+        const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim.has_value());
+        stored.status = decision.status;
         if (stored.updated_at == 0) stored.updated_at = stored.created_at;
         stored.next_attempt_at.reset();
 
@@ -269,11 +262,11 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
             if (!first) ThrowUnavailable(kOperation, "insert ignored but no message holds its idempotency key");
             return EnqueueResult{std::move(*first), false};
         }
-        if (queued) {
+        if (decision.queue_entry) {
             Statement queue(c, kInsertQueueEntry, kOperation);
             queue.BindText(1, stored.id);
             queue.BindInt(2, next_attempt_at);
-            if (claim) {
+            if (decision.leased) {
                 queue.BindText(3, claim->owner);
                 queue.BindInt(4, claim->expires_at);
             } else {
@@ -322,10 +315,11 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
     });
 }
 
-void SqliteStore::CompleteAttempt(const AttemptResult& result) {
+bool SqliteStore::CompleteAttempt(const AttemptResult& result) {
     constexpr const char* kOperation = "complete attempt";
     const Attempt& attempt = result.attempt;
-    Write(kOperation, [&](SqliteConnection& c) {
+    return Write(kOperation, [&](SqliteConnection& c) {
+        // Recorded whether or not the lease still holds: see Store::CompleteAttempt.
         {
             Statement insert(c, kInsertAttempt, kOperation);
             insert.BindText(1, attempt.message_id);
@@ -340,20 +334,19 @@ void SqliteStore::CompleteAttempt(const AttemptResult& result) {
             insert.Run();
         }
         if (result.next == AttemptResult::Next::kRetry) {
-            {
-                Statement retry(c, kRescheduleEntry, kOperation);
-                retry.BindText(1, attempt.message_id);
-                retry.BindInt(2, result.next_attempt_at);
-                retry.Run();
-            }
-            // The entry is gone: this worker's lease had expired and another one finished the message.
-            // The attempt stays on record; the message is not moved back to queued.
-            if (sqlite3_changes(c.db()) == 0) return;
+            Statement retry(c, kRescheduleLeasedEntry, kOperation);
+            retry.BindText(1, attempt.message_id);
+            retry.BindInt(2, result.next_attempt_at);
+            retry.BindText(3, result.lease_owner);
+            retry.Run();
         } else {
-            Statement remove(c, kDeleteQueueEntry, kOperation);
+            Statement remove(c, kDeleteLeasedEntry, kOperation);
             remove.BindText(1, attempt.message_id);
+            remove.BindText(2, result.lease_owner);
             remove.Run();
         }
+        // The lease was lost: the newer owner's state (or the finished message) stays as it is.
+        if (sqlite3_changes(c.db()) == 0) return false;
 
         const bool sent = result.next == AttemptResult::Next::kSent;
         MessageStatus status = MessageStatus::kQueued;
@@ -371,13 +364,16 @@ void SqliteStore::CompleteAttempt(const AttemptResult& result) {
         }
         apply.BindInt(6, result.now);
         apply.Run();
+        return true;
     });
 }
 
-void SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids, TimeMs due_at) {
+std::size_t SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
+                                       TimeMs due_at) {
     constexpr const char* kOperation = "release leases";
-    if (message_ids.empty()) return;
-    Write(kOperation, [&](SqliteConnection& c) {
+    if (message_ids.empty()) return 0;
+    return Write(kOperation, [&](SqliteConnection& c) {
+        std::size_t released = 0;
         for (const std::string& id : message_ids) {
             {
                 Statement release(c, kReleaseLease, kOperation);
@@ -388,10 +384,12 @@ void SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std:
             }
             // Not ours (expired and taken by another worker, or already completed): leave it alone.
             if (sqlite3_changes(c.db()) == 0) continue;
+            ++released;
             Statement mark(c, kMarkQueued, kOperation);
             mark.BindText(1, id);
             mark.Run();
         }
+        return released;
     });
 }
 
@@ -513,8 +511,7 @@ StatusReportResult SqliteStore::ApplyStatusReport(const WebhookEventRecord& even
         recorded.occurred_at = report.at;
         recorded.received_at = event.received_at;
         recorded.applied = transition.ChangesMessage();
-        recorded.note = transition.note;
-        if (recorded.note.empty() && transition.last_error) recorded.note = *transition.last_error;
+        recorded.note = StatusEventNote(transition);
         {
             Statement insert(c, kInsertStatusEvent, kOperation);
             insert.BindText(1, recorded.message_id);
