@@ -430,5 +430,63 @@ TEST(OpenStoreUrl, AcceptsSqliteFormsAndRejectsOthersClearly) {
     }
 }
 
+// A database that an earlier release migrated up to 0005 (the migrations then lived in
+// src/store/migrations/, under the same names) takes the later ones, keeps its messages, and its
+// idempotency keys still hold under the partial index of 0007.
+TEST(SqliteStoreMigrations, ADatabaseOfAnEarlierReleaseMigratesCleanly) {
+    TempDir dir;
+    const std::string path = (dir.path() / "old.db").string();
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                               " applied_at INTEGER NOT NULL)",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        int version = 0;
+        for (const MigrationFile& file : EmbeddedMigrations()) {
+            if (++version > 5) break;
+            ASSERT_EQ(sqlite3_exec(db, file.sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << file.name;
+            const std::string record =
+                "INSERT INTO schema_migrations VALUES (" + std::to_string(version) + ", '" + file.name + "', 1)";
+            ASSERT_EQ(sqlite3_exec(db, record.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        // Two messages of that release, one with a key and one without.
+        ASSERT_EQ(sqlite3_exec(db,
+                               "INSERT INTO notifications_log (id, phone, message_type, provider_template_name,"
+                               " language, status, idempotency_key, created_at, updated_at) VALUES"
+                               " ('old-1', '+919876543210', 'welcome', 'welcome', 'en', 'sent', 'k0', 1, 1),"
+                               " ('old-2', '+919876543210', 'welcome', 'welcome', 'en', 'sent', NULL, 1, 1)",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK)
+            << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    SqliteStore store(path);
+    Message keyed = MakeMessage("before-1", kT0);
+    keyed.idempotency_key = "k1";
+    EXPECT_EQ(store.Migrate(), static_cast<int>(EmbeddedMigrations().size()) - 5);
+    for (const MigrationState& state : store.MigrationStatus()) EXPECT_TRUE(state.applied) << state.name;
+    EXPECT_EQ(store.MigrationStatus().front().name, "0001_initial.sql");
+
+    Message old_key = MakeMessage("new-0", kT0);
+    old_key.idempotency_key = "k0";
+    const EnqueueResult old_repeat = store.Enqueue(old_key, kT0, std::nullopt);
+    EXPECT_FALSE(old_repeat.created);
+    EXPECT_EQ(old_repeat.message.id, "old-1");
+    ASSERT_TRUE(store.GetMessage("old-2").has_value());
+
+    ASSERT_TRUE(store.Enqueue(keyed, kT0, std::nullopt).created);
+    Message again = MakeMessage("before-2", kT0 + 1);
+    again.idempotency_key = "k1";
+    const EnqueueResult repeat = store.Enqueue(again, kT0 + 1, std::nullopt);
+    EXPECT_FALSE(repeat.created);
+    EXPECT_EQ(repeat.message.id, "before-1");
+    ASSERT_TRUE(store.Enqueue(MakeMessage("plain-1", kT0), kT0, std::nullopt).created);
+    ASSERT_TRUE(store.Enqueue(MakeMessage("plain-2", kT0), kT0, std::nullopt).created);
+    EXPECT_EQ(store.QueueDepth(), 3);
+}
+
 }  // namespace
 }  // namespace notify::store_test

@@ -78,7 +78,7 @@ inline constexpr const char* kInsertMessage =
     " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
     " delivered_at, read_at, failed_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-    " ON CONFLICT (idempotency_key) DO NOTHING";
+    " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
 inline constexpr const char* kInsertQueueEntry =
     "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -102,11 +102,22 @@ inline constexpr const char* kSelectDue =
     "SELECT message_id FROM notifications_queue"
     " WHERE next_attempt_at <= ?1 AND (lease_owner IS NULL OR lease_expires_at <= ?2)"
     " ORDER BY next_attempt_at, enqueued_at LIMIT ?3";
-inline constexpr const char* kLeaseEntry =
-    "UPDATE notifications_queue SET lease_owner = ?2, lease_expires_at = ?3 WHERE message_id = ?1";
-inline constexpr const char* kMarkSending =
+// A claim is set-based: the due entries are chosen once, then leased, marked sending and read back
+// with one statement each, whatever their number; ?1 is the JSON array of the chosen ids.
+inline constexpr const char* kLeaseEntries =
+    "UPDATE notifications_queue SET lease_owner = ?2, lease_expires_at = ?3"
+    " WHERE message_id IN (SELECT value FROM json_each(?1))";
+// `+status`: found by id; without the + the planner walks the status index over every queued message.
+inline constexpr const char* kMarkEntriesSending =
     "UPDATE notifications_log SET status = 'sending', updated_at = ?2"
-    " WHERE id = ?1 AND status IN ('queued', 'sending')";
+    " WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN ('queued', 'sending')";
+// The claimed messages in the order chosen (json_each's key is the index in the array).
+inline constexpr const char* kSelectClaimed =
+    "SELECT l.seq, l.id, l.phone, l.message_type, l.provider_template_name, l.language, l.parameters, l.context,"
+    " l.status, l.provider_message_id, l.attempts, l.last_error, l.idempotency_key, l.created_at, l.updated_at,"
+    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at"
+    " FROM json_each(?1) AS j JOIN notifications_log AS l ON l.id = j.value"
+    " LEFT JOIN notifications_queue AS q ON q.message_id = l.id ORDER BY j.key";
 
 inline constexpr const char* kInsertAttempt =
     "INSERT INTO message_attempts (message_id, number, started_at, latency_ms, outcome, http_status, error,"

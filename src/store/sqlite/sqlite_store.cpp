@@ -293,24 +293,26 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
             due.BindInt(3, limit);
             while (due.Step()) ids.push_back(due.Text(0));
         }
+        if (ids.empty()) return std::vector<Message>{};
+        const std::string id_array = ToJsonArray(ids);
+        {
+            Statement take(c, kLeaseEntries, kOperation);
+            take.BindText(1, id_array);
+            take.BindText(2, lease.owner);
+            take.BindInt(3, lease.expires_at);
+            take.Run();
+        }
+        {
+            Statement mark(c, kMarkEntriesSending, kOperation);
+            mark.BindText(1, id_array);
+            mark.BindInt(2, now);
+            mark.Run();
+        }
         std::vector<Message> claimed;
         claimed.reserve(ids.size());
-        for (const std::string& id : ids) {
-            {
-                Statement take(c, kLeaseEntry, kOperation);
-                take.BindText(1, id);
-                take.BindText(2, lease.owner);
-                take.BindInt(3, lease.expires_at);
-                take.Run();
-            }
-            {
-                Statement mark(c, kMarkSending, kOperation);
-                mark.BindText(1, id);
-                mark.BindInt(2, now);
-                mark.Run();
-            }
-            if (auto message = LoadMessage(c, id, kOperation)) claimed.push_back(std::move(*message));
-        }
+        Statement select(c, kSelectClaimed, kOperation);
+        select.BindText(1, id_array);
+        while (select.Step()) claimed.push_back(ReadMessage(select));
         return claimed;
     });
 }
