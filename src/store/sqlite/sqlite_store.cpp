@@ -215,70 +215,73 @@ std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash
 
 // ---- Queue
 
+EnqueueResult EnqueueOne(SqliteConnection& c, const Message& message, TimeMs next_attempt_at,
+                         const std::optional<Lease>& claim, std::string_view operation) {
+    Message stored = message;
+    // The opt-out is read in the transaction that stores the message, so that a STOP recorded
+    // before it is never missed; only a message that would be queued needs it.
+    const bool opted_out = NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, operation);
+    const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim.has_value());
+    stored.status = decision.status;
+    if (stored.updated_at == 0) stored.updated_at = stored.created_at;
+    stored.next_attempt_at.reset();
+
+    bool inserted = false;
+    {
+        Statement insert(c, kInsertMessage, operation);
+        insert.BindText(1, stored.id);
+        insert.BindText(2, stored.phone);
+        insert.BindText(3, stored.message_type);
+        insert.BindText(4, stored.provider_template_name);
+        insert.BindText(5, stored.language);
+        insert.BindText(6, ToJsonArray(stored.parameters));
+        insert.BindText(7, stored.context_json);
+        insert.BindText(8, ToString(stored.status));
+        insert.BindTextOrNull(9, stored.provider_message_id);
+        insert.BindInt(10, stored.attempts);
+        insert.BindText(11, stored.last_error);
+        insert.BindOptText(12, stored.idempotency_key);
+        insert.BindInt(13, stored.created_at);
+        insert.BindInt(14, stored.updated_at);
+        insert.BindOptInt(15, stored.sent_at);
+        insert.BindOptInt(16, stored.delivered_at);
+        insert.BindOptInt(17, stored.read_at);
+        insert.BindOptInt(18, stored.failed_at);
+        insert.Run();
+        // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
+        // the last rowid once the trigger is done.
+        if (sqlite3_changes(c.db()) == 1) {
+            inserted = true;
+            stored.seq = sqlite3_last_insert_rowid(c.db());
+        }
+    }
+    if (!inserted) {
+        auto first = message.idempotency_key ? LoadMessageByKey(c, *message.idempotency_key, operation) : std::nullopt;
+        if (!first) ThrowUnavailable(operation, "insert ignored but no message holds its idempotency key");
+        return EnqueueResult{std::move(*first), false};
+    }
+    if (decision.queue_entry) {
+        Statement queue(c, kInsertQueueEntry, operation);
+        queue.BindText(1, stored.id);
+        queue.BindInt(2, next_attempt_at);
+        if (decision.leased) {
+            queue.BindText(3, claim->owner);
+            queue.BindInt(4, claim->expires_at);
+        } else {
+            queue.BindNull(3);
+            queue.BindNull(4);
+        }
+        queue.BindInt(5, stored.created_at);
+        queue.Run();
+        stored.next_attempt_at = next_attempt_at;
+    }
+    return EnqueueResult{std::move(stored), true};
+}
+
 EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {
     constexpr const char* kOperation = "enqueue message";
-    return Write(kOperation, [&](SqliteConnection& c) {
-        Message stored = message;
-        // The opt-out is read in the transaction that stores the message, so that a STOP recorded
-        // before it is never missed; only a message that would be queued needs it.
-        const bool opted_out = NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, kOperation);
-        const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim.has_value());
-        stored.status = decision.status;
-        if (stored.updated_at == 0) stored.updated_at = stored.created_at;
-        stored.next_attempt_at.reset();
-
-        bool inserted = false;
-        {
-            Statement insert(c, kInsertMessage, kOperation);
-            insert.BindText(1, stored.id);
-            insert.BindText(2, stored.phone);
-            insert.BindText(3, stored.message_type);
-            insert.BindText(4, stored.provider_template_name);
-            insert.BindText(5, stored.language);
-            insert.BindText(6, ToJsonArray(stored.parameters));
-            insert.BindText(7, stored.context_json);
-            insert.BindText(8, ToString(stored.status));
-            insert.BindTextOrNull(9, stored.provider_message_id);
-            insert.BindInt(10, stored.attempts);
-            insert.BindText(11, stored.last_error);
-            insert.BindOptText(12, stored.idempotency_key);
-            insert.BindInt(13, stored.created_at);
-            insert.BindInt(14, stored.updated_at);
-            insert.BindOptInt(15, stored.sent_at);
-            insert.BindOptInt(16, stored.delivered_at);
-            insert.BindOptInt(17, stored.read_at);
-            insert.BindOptInt(18, stored.failed_at);
-            insert.Run();
-            // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
-            // the last rowid once the trigger is done.
-            if (sqlite3_changes(c.db()) == 1) {
-                inserted = true;
-                stored.seq = sqlite3_last_insert_rowid(c.db());
-            }
-        }
-        if (!inserted) {
-            auto first =
-                message.idempotency_key ? LoadMessageByKey(c, *message.idempotency_key, kOperation) : std::nullopt;
-            if (!first) ThrowUnavailable(kOperation, "insert ignored but no message holds its idempotency key");
-            return EnqueueResult{std::move(*first), false};
-        }
-        if (decision.queue_entry) {
-            Statement queue(c, kInsertQueueEntry, kOperation);
-            queue.BindText(1, stored.id);
-            queue.BindInt(2, next_attempt_at);
-            if (decision.leased) {
-                queue.BindText(3, claim->owner);
-                queue.BindInt(4, claim->expires_at);
-            } else {
-                queue.BindNull(3);
-                queue.BindNull(4);
-            }
-            queue.BindInt(5, stored.created_at);
-            queue.Run();
-            stored.next_attempt_at = next_attempt_at;
-        }
-        return EnqueueResult{std::move(stored), true};
-    });
+    return Write(kOperation,
+                 [&](SqliteConnection& c) { return EnqueueOne(c, message, next_attempt_at, claim, kOperation); });
 }
 
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
