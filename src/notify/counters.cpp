@@ -1,5 +1,8 @@
 #include "notify/counters.h"
 
+#include <map>
+#include <tuple>
+
 namespace notify {
 namespace {
 
@@ -40,6 +43,20 @@ std::vector<CounterChange> CounterChangesForStatus(TimeMs created_at, std::strin
         changes.push_back(CounterChange{std::move(key), 1});
     }
     return changes;
+}
+
+std::vector<CounterChange> SumCounterChanges(const std::vector<CounterChange>& changes) {
+    std::map<std::tuple<CounterGrain, std::int64_t, std::string_view, MessageStatus>, std::int64_t> sums;
+    for (const CounterChange& c : changes) {
+        sums[{c.key.grain, c.key.bucket, c.key.message_type, c.key.status}] += c.delta;
+    }
+    std::vector<CounterChange> summed;
+    for (const auto& [key, delta] : sums) {
+        if (delta == 0) continue;
+        const auto& [grain, bucket, type, status] = key;
+        summed.push_back(CounterChange{CounterKey{grain, bucket, std::string(type), status}, delta});
+    }
+    return summed;
 }
 
 void AddToStatusCounts(StatusCounts& counts, MessageStatus status, std::int64_t n) {

@@ -50,6 +50,10 @@ std::vector<CounterChange> CounterChangesForInsert(TimeMs created_at, std::strin
 std::vector<CounterChange> CounterChangesForStatus(TimeMs created_at, std::string_view message_type,
                                                    MessageStatus before, MessageStatus after);
 
+// One change per distinct counter row, the deltas of `changes` summed; rows whose changes cancel
+// out are left out. A store applies a whole group of writes with one upsert per row this way.
+std::vector<CounterChange> SumCounterChanges(const std::vector<CounterChange>& changes);
+
 // Adds `n` messages whose current status is `status` to the contract's counts: total, and the
 // classes of GET /statistics (queued includes sending; sent includes delivered and read;
 // delivered includes read).

@@ -60,5 +60,37 @@ TEST(Counters, StatusCountsFollowTheContractClasses) {
     EXPECT_EQ(counts.skipped_rollout, 128);
 }
 
+TEST(Counters, ChangesOfAGroupSumToOneChangePerRowAndCancellingOnesDrop) {
+    std::vector<CounterChange> group;
+    for (int i = 0; i < 3; ++i) {
+        for (CounterChange& c : CounterChangesForInsert(kCreated + i, "welcome", MessageStatus::kQueued)) {
+            group.push_back(c);
+        }
+    }
+    // One of them is sent: -1 queued, +1 sent on each grain.
+    for (CounterChange& c :
+         CounterChangesForStatus(kCreated, "welcome", MessageStatus::kSending, MessageStatus::kSent)) {
+        group.push_back(c);
+    }
+    // A message inserted and then counted out again cancels to nothing.
+    for (CounterChange& c : CounterChangesForInsert(kCreated, "payment_reminder", MessageStatus::kQueued)) {
+        group.push_back(c);
+    }
+    for (CounterChange c : CounterChangesForInsert(kCreated, "payment_reminder", MessageStatus::kQueued)) {
+        c.delta = -c.delta;
+        group.push_back(c);
+    }
+    const std::vector<CounterChange> summed = SumCounterChanges(group);
+    ASSERT_EQ(summed.size(), 6u);  // (hour, day, total) x (queued, sent) of welcome
+    std::int64_t queued = 0;
+    std::int64_t sent = 0;
+    for (const CounterChange& c : summed) {
+        EXPECT_EQ(c.key.message_type, "welcome");
+        (c.key.status == MessageStatus::kQueued ? queued : sent) += c.delta;
+    }
+    EXPECT_EQ(queued, 3 * 2);  // 2 per grain
+    EXPECT_EQ(sent, 3 * 1);
+}
+
 }  // namespace
 }  // namespace notify

@@ -155,6 +155,20 @@ inline constexpr const char* kRequeueFailed =
 // (message type, current status), and for the partial hours at the ends of a range the covering
 // index on (created_at, message_type, status). The counter rows are summed here, not by SQL:
 // they come in key order and a GROUP BY would sort them first.
+// The group's summed counter changes (SumCounterChanges), one upsert per counter row.
+inline constexpr const char* kAddHourlyCount =
+    "INSERT INTO stats_hourly (hour, message_type, status, count) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (hour, message_type, status) DO UPDATE SET count = count + excluded.count";
+inline constexpr const char* kAddDailyCount =
+    "INSERT INTO stats_daily (day, message_type, status, count) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (day, message_type, status) DO UPDATE SET count = count + excluded.count";
+inline constexpr const char* kAddTotalCount =
+    "INSERT INTO stats_total (message_type, status, count) VALUES (?2, ?3, ?4)"
+    " ON CONFLICT (message_type, status) DO UPDATE SET count = count + excluded.count";
+// What a message is counted under, read before a status change the store did not load it for.
+inline constexpr const char* kSelectCounterKey =
+    "SELECT status, created_at, message_type FROM notifications_log WHERE id = ?1";
+
 inline constexpr const char* kStatsFromLog =
     "SELECT message_type, status, COUNT(*) FROM notifications_log"
     " WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type, status";

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "common/errors.h"
+#include "notify/counters.h"
 #include "notify/enqueue_rules.h"
 #include "notify/status.h"
 #include "store/migrations.h"
@@ -33,6 +34,29 @@ std::int64_t MigrationVersion(const std::string& name) {
         throw std::logic_error("migration file name must start with its version number: " + name);
     }
     return version;
+}
+
+// What a message is counted under now: its status, creation time and type.
+struct CountedAs {
+    MessageStatus status;
+    TimeMs created_at;
+    std::string message_type;
+};
+
+// nullopt: no such message.
+std::optional<CountedAs> ReadCountedAs(SqliteConnection& c, std::string_view id, std::string_view operation) {
+    Statement select(c, kSelectCounterKey, operation);
+    select.BindText(1, id);
+    if (!select.Step()) return std::nullopt;
+    const std::string_view status = select.View(0);
+    const auto parsed = ParseMessageStatus(status);
+    if (!parsed) ThrowUnavailable(operation, "unknown status '" + std::string(status) + "'");
+    return CountedAs{*parsed, select.Int(1), select.Text(2)};
+}
+
+// Records the counter changes of a message moving from `before` to `after`.
+void CountStatusChange(SqliteConnection& c, const CountedAs& before, MessageStatus after) {
+    c.counters().Add(CounterChangesForStatus(before.created_at, before.message_type, before.status, after));
 }
 
 }  // namespace
@@ -275,6 +299,8 @@ EnqueueResult EnqueueOne(SqliteConnection& c, const Message& message, TimeMs nex
         queue.Run();
         stored.next_attempt_at = next_attempt_at;
     }
+    // Last, after every statement of the message succeeded (see PendingCounters).
+    c.counters().Add(CounterChangesForInsert(stored.created_at, stored.message_type, stored.status));
     return EnqueueResult{std::move(stored), true};
 }
 
@@ -357,6 +383,12 @@ bool SqliteStore::CompleteAttempt(const AttemptResult& result) {
         MessageStatus status = MessageStatus::kQueued;
         if (sent) status = MessageStatus::kSent;
         if (result.next == AttemptResult::Next::kFailed) status = MessageStatus::kFailed;
+        if (const auto before = ReadCountedAs(c, attempt.message_id, kOperation)) {
+            // As kApplyAttempt: a status the provider already reported is never moved back.
+            const bool accepted = before->status == MessageStatus::kSent ||
+                                  before->status == MessageStatus::kDelivered || before->status == MessageStatus::kRead;
+            CountStatusChange(c, *before, accepted ? before->status : status);
+        }
         Statement apply(c, kApplyAttempt, kOperation);
         apply.BindText(1, attempt.message_id);
         apply.BindInt(2, attempt.number);
@@ -408,6 +440,11 @@ bool SqliteStore::Requeue(std::string_view message_id, TimeMs now) {
             requeue.Run();
         }
         if (sqlite3_changes(c.db()) == 0) return false;
+        if (const auto now_counted = ReadCountedAs(c, message_id, kOperation)) {
+            // kRequeueFailed took only a failed message.
+            CountStatusChange(c, CountedAs{MessageStatus::kFailed, now_counted->created_at, now_counted->message_type},
+                              MessageStatus::kQueued);
+        }
         Statement queue(c, kUpsertQueueEntry, kOperation);
         queue.BindText(1, message_id);
         queue.BindInt(2, now);
@@ -498,6 +535,8 @@ StatusReportResult SqliteStore::ApplyStatusReport(const WebhookEventRecord& even
         const StatusTransition transition = ApplyProviderStatus(*message, report.status, report.at, report.reason);
         Message updated = WithTransition(*message, transition, event.received_at);
         if (transition.ChangesMessage()) {
+            c.counters().Add(
+                CounterChangesForStatus(message->created_at, message->message_type, message->status, updated.status));
             Statement apply(c, kApplyStatusReport, kOperation);
             apply.BindText(1, updated.id);
             apply.BindText(2, ToString(updated.status));
@@ -579,6 +618,11 @@ bool SqliteStore::MarkSuppressed(std::string_view message_id, TimeMs now) {
             mark.Run();
         }
         if (sqlite3_changes(c.db()) == 0) return false;
+        if (const auto now_counted = ReadCountedAs(c, message_id, kOperation)) {
+            // kMarkSuppressed took only a queued or sending message, counted as queued.
+            CountStatusChange(c, CountedAs{MessageStatus::kQueued, now_counted->created_at, now_counted->message_type},
+                              MessageStatus::kSuppressed);
+        }
         Statement remove(c, kDeleteQueueEntry, kOperation);
         remove.BindText(1, message_id);
         remove.Run();
