@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/strings.h"
+
 namespace notify {
 namespace {
 
@@ -9,7 +11,7 @@ constexpr std::size_t kMaxReasonLength = 500;
 
 std::string FailureText(std::string_view reason) {
     if (reason.empty()) return "failed (reported by the provider)";
-    return std::string(reason.substr(0, kMaxReasonLength));
+    return std::string(TruncateUtf8(reason, kMaxReasonLength));
 }
 
 }  // namespace
@@ -17,13 +19,19 @@ std::string FailureText(std::string_view reason) {
 std::optional<int> StatusRank(MessageStatus status) {
     switch (status) {
         case MessageStatus::kQueued:
-        case MessageStatus::kSending: return 0;
-        case MessageStatus::kSent: return 1;
-        case MessageStatus::kFailed: return 2;
-        case MessageStatus::kDelivered: return 3;
-        case MessageStatus::kRead: return 4;
+        case MessageStatus::kSending:
+            return 0;
+        case MessageStatus::kSent:
+            return 1;
+        case MessageStatus::kFailed:
+            return 2;
+        case MessageStatus::kDelivered:
+            return 3;
+        case MessageStatus::kRead:
+            return 4;
         case MessageStatus::kSuppressed:
-        case MessageStatus::kSkippedRollout: return std::nullopt;
+        case MessageStatus::kSkippedRollout:
+            return std::nullopt;
     }
     std::abort();  // every enumerator is listed above
 }
@@ -64,7 +72,8 @@ StatusTransition ApplyProviderStatus(const Message& current, MessageStatus incom
         case MessageStatus::kFailed:
             if (!delivery_known && !current.failed_at) t.failed_at = at;
             break;
-        default: break;
+        default:
+            break;
     }
 
     const int incoming_rank = *StatusRank(incoming);
@@ -81,6 +90,11 @@ StatusTransition ApplyProviderStatus(const Message& current, MessageStatus incom
         t.note = "repeated status";
     }
     return t;
+}
+
+std::string StatusEventNote(const StatusTransition& transition) {
+    if (transition.note.empty() && transition.last_error) return *transition.last_error;
+    return transition.note;
 }
 
 Message WithTransition(Message message, const StatusTransition& transition, TimeMs now) {

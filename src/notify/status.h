@@ -43,6 +43,10 @@ struct StatusTransition {
 StatusTransition ApplyProviderStatus(const Message& current, MessageStatus incoming, TimeMs at,
                                      std::string_view reason = {});
 
+// The note kept with the status event in the message's status history: why it did not move the
+// status, or the failure it recorded.
+std::string StatusEventNote(const StatusTransition& transition);
+
 // `message` with the transition applied (status, timestamps, last_error; updated_at = now when
 // anything changed).
 Message WithTransition(Message message, const StatusTransition& transition, TimeMs now);

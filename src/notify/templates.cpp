@@ -1,27 +1,19 @@
 #include "notify/templates.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "common/errors.h"
+#include "common/strings.h"
 
 namespace notify {
 namespace {
 
 bool IsIdentifier(std::string_view s, std::size_t max_len) {
     if (s.empty() || s.size() > max_len) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
-std::string_view Trim(std::string_view s) {
-    const auto not_space = [](char c) { return c != ' ' && c != '\t' && c != '\n' && c != '\r'; };
-    auto begin = std::find_if(s.begin(), s.end(), not_space);
-    auto end = std::find_if(s.rbegin(), s.rend(), not_space).base();
-    return begin < end ? std::string_view(&*begin, static_cast<std::size_t>(end - begin)) : std::string_view();
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 // Calls on_text for literal runs and on_placeholder for each {{ name }} in the body.
@@ -44,7 +36,8 @@ std::string RequireString(const nlohmann::json& patch, const char* key, std::siz
     const auto& v = patch.at(key);
     if (!v.is_string()) throw InvalidInput("invalid_field", std::string(key) + " must be a string", key);
     std::string s = v.get<std::string>();
-    if (!allow_empty && Trim(s).empty()) throw InvalidInput("invalid_field", std::string(key) + " must not be empty", key);
+    if (!allow_empty && Trim(s).empty())
+        throw InvalidInput("invalid_field", std::string(key) + " must not be empty", key);
     if (s.size() > max_len) {
         throw InvalidInput("invalid_field", std::string(key) + " is longer than " + std::to_string(max_len), key);
     }
@@ -169,7 +162,8 @@ Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
     if (patch.contains("body")) tmpl.body = RequireString(patch, "body", 4096, false);
     if (patch.contains("category")) tmpl.category = RequireString(patch, "category", 64, true);
     if (patch.contains("enabled")) {
-        if (!patch["enabled"].is_boolean()) throw InvalidInput("invalid_field", "enabled must be true or false", "enabled");
+        if (!patch["enabled"].is_boolean())
+            throw InvalidInput("invalid_field", "enabled must be true or false", "enabled");
         tmpl.enabled = patch["enabled"].get<bool>();
     }
     if (patch.contains("variables")) {
@@ -193,7 +187,8 @@ Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
     }
     const auto unknown = UnknownPlaceholders(tmpl);
     if (!unknown.empty()) {
-        throw InvalidInput("invalid_field", "body refers to {{" + unknown.front() + "}}, which is not a variable", "body");
+        throw InvalidInput("invalid_field", "body refers to {{" + unknown.front() + "}}, which is not a variable",
+                           "body");
     }
     return tmpl;
 }

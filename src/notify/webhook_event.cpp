@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
+#include "common/strings.h"
 #include "common/time_format.h"
 
 namespace notify {
@@ -16,12 +17,6 @@ constexpr std::size_t kMaxIdLength = 256;
 constexpr std::size_t kMaxReasonLength = 500;
 constexpr std::string_view kInboundType = "message.received";
 constexpr double kEndOfYear9999Ms = 253402300800000.0;  // 10000-01-01T00:00:00Z
-
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 // A string field, or a number written as text (ids are strings, but tolerate numbers).
 std::optional<std::string> TextField(const nlohmann::json& object, const char* name) {
@@ -34,7 +29,7 @@ std::optional<std::string> TextField(const nlohmann::json& object, const char* n
 }
 
 std::optional<MessageStatus> ProviderStatusNamed(std::string_view text) {
-    const std::string lower = Lower(text);
+    const std::string lower = AsciiLower(text);
     for (MessageStatus s :
          {MessageStatus::kSent, MessageStatus::kDelivered, MessageStatus::kRead, MessageStatus::kFailed}) {
         if (ToString(s) == lower) return s;
@@ -91,23 +86,13 @@ std::string FailureReason(const nlohmann::json& payload) {
         const auto errors = payload.find("errors");
         if (errors != payload.end() && errors->is_array() && !errors->empty()) reason = describe(errors->front());
     }
-    if (reason.size() > kMaxReasonLength) {
-        // Cut before a UTF-8 character that does not fit whole, not inside it: the reason is shown
-        // again as JSON, and half a character is invalid UTF-8 there.
-        std::size_t cut = kMaxReasonLength;
-        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
-        reason.resize(cut);
-    }
+    reason.resize(TruncateUtf8(reason, kMaxReasonLength).size());
     return reason;
 }
 
 std::string_view TrimKeyword(std::string_view text) {
     // Whitespace and the punctuation people end a one-word reply with.
-    constexpr std::string_view kStrip = " \t\r\n\v\f.!";
-    const auto first = text.find_first_not_of(kStrip);
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(kStrip);
-    return text.substr(first, last - first + 1);
+    return Trim(text, " \t\r\n\v\f.!");
 }
 
 // Runs of whitespace become one space, so that "बंद  करो" matches "बंद करो".
@@ -145,7 +130,7 @@ WebhookEvent ParseWebhookEvent(std::string_view body) {
 
     const auto payload_it = envelope.find("payload");
     const nlohmann::json payload = payload_it != envelope.end() ? *payload_it : nlohmann::json();
-    const std::string type = Lower(event.event_type);
+    const std::string type = AsciiLower(event.event_type);
 
     if (type == kInboundType) {
         event.kind = WebhookEvent::Kind::kInbound;
@@ -189,7 +174,7 @@ TimeMs EffectiveEventTime(std::optional<TimeMs> occurred_at, TimeMs received_at)
 }
 
 OptKeyword ClassifyInboundText(std::string_view text) {
-    const std::string normalized = Lower(CollapseSpaces(TrimKeyword(text)));
+    const std::string normalized = AsciiLower(CollapseSpaces(TrimKeyword(text)));
     static constexpr std::array<std::string_view, 8> kOptOut = {
         "stop", "unsubscribe", "stop all", "रुकें", "रुको", "बंद", "बंद करो", "बंद करें",
     };

@@ -94,6 +94,7 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
 
     AttemptResult record;
     record.attempt = result.attempt;
+    record.lease_owner = lease_owner;
     record.now = clock_.NowMs();
     switch (result.after) {
         case AfterAttempt::kSent: record.next = AttemptResult::Next::kSent; break;

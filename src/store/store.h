@@ -33,6 +33,7 @@ struct EnqueueResult {
 // How one provider attempt ends, applied to the message and its queue entry in one transaction.
 struct AttemptResult {
     Attempt attempt;
+    std::string lease_owner;  // the owner of the lease the attempt was made under
     enum class Next { kSent, kRetry, kFailed } next = Next::kRetry;
     TimeMs next_attempt_at = 0;  // for kRetry
     TimeMs now = 0;
@@ -124,14 +125,20 @@ public:
     // expired, oldest due first, marks their messages `sending`, and returns the messages.
     virtual std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) = 0;
 
-    // Records the attempt and moves the message: sent (entry removed), retry (entry due at
-    // next_attempt_at, lease freed, status queued), or failed (entry removed).
-    virtual void CompleteAttempt(const AttemptResult& result) = 0;
+    // Records the attempt and, while result.lease_owner still holds the entry's lease, moves the
+    // message: sent (entry removed), retry (entry due at next_attempt_at, lease freed, status
+    // queued), or failed (entry removed). True: applied. False: the lease was lost (it expired and
+    // another worker claimed the entry, or finished the message), and nothing but the attempt
+    // itself was written: the attempt is still recorded, because the provider call happened (an
+    // accepted one is the only trace of a message that went out), while the newer owner's state
+    // is left as it is.
+    virtual bool CompleteAttempt(const AttemptResult& result) = 0;
 
     // Frees leases held by `owner` without recording an attempt (shutdown, or paused before
-    // sending): the entries are due at `due_at` and their messages are queued again.
-    virtual void ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
-                               TimeMs due_at) = 0;
+    // sending): the entries are due at `due_at` and their messages are queued again. Entries whose
+    // lease another owner holds now, or that are gone, are left alone. Returns how many were freed.
+    virtual std::size_t ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
+                                      TimeMs due_at) = 0;
 
     // Puts a failed message back in the queue, due at `now`. False when it is not failed.
     virtual bool Requeue(std::string_view message_id, TimeMs now) = 0;
@@ -163,8 +170,13 @@ public:
     // queue entry removed. False when the message is in no such state.
     virtual bool MarkSuppressed(std::string_view message_id, TimeMs now) = 0;
 
-    virtual std::int64_t QueueDepth() = 0;              // entries waiting, due or not
-    virtual std::optional<TimeMs> NextDueAt() = 0;      // earliest next attempt among free entries
+    // Entries waiting, due or not (queued and sending messages). Costs the same however long the
+    // queue is: /health calls it.
+    virtual std::int64_t QueueDepth() = 0;
+    // The earliest time the processor can claim something: the earliest next attempt among free
+    // entries, or when a leased entry's lease expires. An index seek, plus the leased entries
+    // (those in flight), never the whole queue.
+    virtual std::optional<TimeMs> NextDueAt() = 0;
 };
 
 // "sqlite:PATH" -> SqliteStore. Anything else throws std::invalid_argument naming the problem.

@@ -153,5 +153,26 @@ TEST(ApplyProviderStatus, NonProviderStatusesChangeNothing) {
     EXPECT_EQ(t.status, MessageStatus::kSent);
 }
 
+TEST(StatusEventNote, SaysWhyNothingMovedOrWhatFailureWasRecorded) {
+    const StatusTransition failed =
+        ApplyProviderStatus(SentMessage(), MessageStatus::kFailed, kT0 + 50, "131026: nope");
+    EXPECT_EQ(StatusEventNote(failed), "131026: nope");
+    const StatusTransition repeated = ApplyProviderStatus(SentMessage(), MessageStatus::kSent, kT0 + 60);
+    EXPECT_EQ(StatusEventNote(repeated), "repeated status");
+    Message read = SentMessage();
+    read.status = MessageStatus::kRead;
+    const StatusTransition late = ApplyProviderStatus(read, MessageStatus::kDelivered, kT0 + 70);
+    EXPECT_NE(StatusEventNote(late).find("late event"), std::string::npos);
+    const StatusTransition delivered = ApplyProviderStatus(SentMessage(), MessageStatus::kDelivered, kT0 + 80);
+    EXPECT_EQ(StatusEventNote(delivered), "");
+}
+
+TEST(ApplyProviderStatus, AFailureReasonIsCutWithoutSplittingACharacter) {
+    const std::string reason = std::string(499, 'x') + "\u20b9";  // a 3-byte character across byte 500
+    const StatusTransition t = ApplyProviderStatus(SentMessage(), MessageStatus::kFailed, kT0 + 50, reason);
+    ASSERT_TRUE(t.last_error);
+    EXPECT_EQ(*t.last_error, std::string(499, 'x'));
+}
+
 }  // namespace
 }  // namespace notify

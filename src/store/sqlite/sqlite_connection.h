@@ -12,7 +12,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "notify/counters.h"
 #include "store/sqlite/sqlite_statements.h"
 
 namespace notify {
@@ -21,6 +23,23 @@ namespace notify {
 [[noreturn]] void ThrowUnavailable(std::string_view operation, std::string_view detail);
 // The same with SQLite's message for the connection's last error.
 [[noreturn]] void ThrowSqliteError(std::string_view operation, sqlite3* db);
+
+// The counter changes of the writes of the group being committed, in order. A write that is rolled
+// back to its savepoint is undone here too (Mark / UndoTo); the group's sum is written just before
+// it commits (see SqliteStore::CommitGroup).
+class PendingCounters {
+public:
+    void Add(std::vector<CounterChange> changes) {
+        for (CounterChange& change : changes) log_.push_back(std::move(change));
+    }
+    std::size_t Mark() const { return log_.size(); }
+    void UndoTo(std::size_t mark) { log_.resize(mark); }
+    void Clear() { log_.clear(); }
+    const std::vector<CounterChange>& changes() const { return log_; }
+
+private:
+    std::vector<CounterChange> log_;
+};
 
 // One sqlite3 handle with its prepared statements. Used by one thread at a time (the store's mutex
 // or reader pool sees to that), hence SQLITE_OPEN_NOMUTEX.
@@ -34,6 +53,9 @@ public:
     SqliteConnection& operator=(const SqliteConnection&) = delete;
 
     sqlite3* db() const { return db_; }
+
+    // On the writer: the counter changes of the group in progress.
+    PendingCounters& counters() { return counters_; }
 
     // Prepared once per connection and kept: the statements are few and run all the time.
     sqlite3_stmt* Prepare(std::string_view sql, std::string_view operation);
@@ -49,6 +71,7 @@ private:
     };
 
     sqlite3* db_ = nullptr;
+    PendingCounters counters_;
     std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> statements_;
 };
 

@@ -20,6 +20,22 @@ constexpr int kCheckpointPages = 1000;
 // Bounds how long the last write of a group waits behind the others.
 constexpr std::size_t kMaxGroupSize = 128;
 
+// One upsert per distinct counter row for the whole group; if one fails, so does the group.
+void WriteCounterChanges(SqliteConnection& c, std::string_view operation) {
+    for (const CounterChange& change : SumCounterChanges(c.counters().changes())) {
+        const char* sql = change.key.grain == CounterGrain::kHour  ? kAddHourlyCount
+                          : change.key.grain == CounterGrain::kDay ? kAddDailyCount
+                                                                   : kAddTotalCount;
+        Statement add(c, sql, operation);
+        if (change.key.grain != CounterGrain::kTotal) add.BindInt(1, change.key.bucket);
+        add.BindText(2, change.key.message_type);
+        add.BindText(3, ToString(change.key.status));
+        add.BindInt(4, change.delta);
+        add.Run();
+    }
+    c.counters().Clear();
+}
+
 }  // namespace
 
 // ---- Connections
@@ -162,9 +178,11 @@ void SqliteStore::CommitGroup(const std::vector<WriteJob*>& group) {
         for (WriteJob* member : group) member->error = error;
     };
     const bool single = group.size() == 1;
+    c.counters().Clear();  // a group that failed may have left changes
     try {
         Transaction transaction(c, group.front()->operation);
         for (WriteJob* member : group) {
+            const std::size_t counters_mark = c.counters().Mark();
             try {
                 if (!single) Statement(c, kSavepoint, member->operation).Run();
                 member->invoke(member->body, c);
@@ -179,8 +197,10 @@ void SqliteStore::CommitGroup(const std::vector<WriteJob*>& group) {
                 }
                 Statement(c, kRollbackToSavepoint, member->operation).Run();
                 Statement(c, kReleaseSavepoint, member->operation).Run();
+                c.counters().UndoTo(counters_mark);
             }
         }
+        WriteCounterChanges(c, group.front()->operation);
         transaction.Commit();
     } catch (...) {
         // BEGIN or COMMIT failed, or undoing a member did: nothing of the group is kept.

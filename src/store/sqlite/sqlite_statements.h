@@ -22,6 +22,10 @@ inline constexpr const char* kRollback = "ROLLBACK";
 inline constexpr const char* kSavepoint = "SAVEPOINT group_member";
 inline constexpr const char* kReleaseSavepoint = "RELEASE group_member";
 inline constexpr const char* kRollbackToSavepoint = "ROLLBACK TO group_member";
+// One item of a batch inside a group member's savepoint (see EnqueueOne).
+inline constexpr const char* kBatchItemSavepoint = "SAVEPOINT batch_item";
+inline constexpr const char* kReleaseBatchItem = "RELEASE batch_item";
+inline constexpr const char* kRollbackToBatchItem = "ROLLBACK TO batch_item";
 
 inline constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -84,7 +88,7 @@ inline constexpr const char* kInsertMessage =
     " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
     " delivered_at, read_at, failed_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-    " ON CONFLICT (idempotency_key) DO NOTHING";
+    " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
 inline constexpr const char* kInsertQueueEntry =
     "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -95,21 +99,35 @@ inline constexpr const char* kUpsertQueueEntry =
     " ON CONFLICT (message_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at, lease_owner = NULL,"
     " lease_expires_at = NULL";
 inline constexpr const char* kDeleteQueueEntry = "DELETE FROM notifications_queue WHERE message_id = ?1";
-// Only an entry that is still there: if it is gone, a worker that took over after this one's lease
-// expired has finished the message, and recreating the entry would send it twice.
-inline constexpr const char* kRescheduleEntry =
+// The ends of an attempt apply only while the caller still holds the entry's lease: if another
+// worker has claimed it since (this one's lease expired) or finished it (the entry is gone),
+// nothing changes, and recreating the entry would send the message twice.
+inline constexpr const char* kRescheduleLeasedEntry =
     "UPDATE notifications_queue SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL"
-    " WHERE message_id = ?1";
+    " WHERE message_id = ?1 AND lease_owner = ?3";
+inline constexpr const char* kDeleteLeasedEntry =
+    "DELETE FROM notifications_queue WHERE message_id = ?1 AND lease_owner = ?2";
 
 inline constexpr const char* kSelectDue =
     "SELECT message_id FROM notifications_queue"
     " WHERE next_attempt_at <= ?1 AND (lease_owner IS NULL OR lease_expires_at <= ?2)"
     " ORDER BY next_attempt_at, enqueued_at LIMIT ?3";
-inline constexpr const char* kLeaseEntry =
-    "UPDATE notifications_queue SET lease_owner = ?2, lease_expires_at = ?3 WHERE message_id = ?1";
-inline constexpr const char* kMarkSending =
+// A claim is set-based: the due entries are chosen once, then leased, marked sending and read back
+// with one statement each, whatever their number; ?1 is the JSON array of the chosen ids.
+inline constexpr const char* kLeaseEntries =
+    "UPDATE notifications_queue SET lease_owner = ?2, lease_expires_at = ?3"
+    " WHERE message_id IN (SELECT value FROM json_each(?1))";
+// `+status`: found by id; without the + the planner walks the status index over every queued message.
+inline constexpr const char* kMarkEntriesSending =
     "UPDATE notifications_log SET status = 'sending', updated_at = ?2"
-    " WHERE id = ?1 AND status IN ('queued', 'sending')";
+    " WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN ('queued', 'sending')";
+// The claimed messages in the order chosen (json_each's key is the index in the array).
+inline constexpr const char* kSelectClaimed =
+    "SELECT l.seq, l.id, l.phone, l.message_type, l.provider_template_name, l.language, l.parameters, l.context,"
+    " l.status, l.provider_message_id, l.attempts, l.last_error, l.idempotency_key, l.created_at, l.updated_at,"
+    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at"
+    " FROM json_each(?1) AS j JOIN notifications_log AS l ON l.id = j.value"
+    " LEFT JOIN notifications_queue AS q ON q.message_id = l.id ORDER BY j.key";
 
 inline constexpr const char* kInsertAttempt =
     "INSERT INTO message_attempts (message_id, number, started_at, latency_ms, outcome, http_status, error,"
@@ -143,6 +161,20 @@ inline constexpr const char* kRequeueFailed =
 // (message type, current status), and for the partial hours at the ends of a range the covering
 // index on (created_at, message_type, status). The counter rows are summed here, not by SQL:
 // they come in key order and a GROUP BY would sort them first.
+// The group's summed counter changes (SumCounterChanges), one upsert per counter row.
+inline constexpr const char* kAddHourlyCount =
+    "INSERT INTO stats_hourly (hour, message_type, status, count) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (hour, message_type, status) DO UPDATE SET count = count + excluded.count";
+inline constexpr const char* kAddDailyCount =
+    "INSERT INTO stats_daily (day, message_type, status, count) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (day, message_type, status) DO UPDATE SET count = count + excluded.count";
+inline constexpr const char* kAddTotalCount =
+    "INSERT INTO stats_total (message_type, status, count) VALUES (?2, ?3, ?4)"
+    " ON CONFLICT (message_type, status) DO UPDATE SET count = count + excluded.count";
+// What a message is counted under, read before a status change the store did not load it for.
+inline constexpr const char* kSelectCounterKey =
+    "SELECT status, created_at, message_type FROM notifications_log WHERE id = ?1";
+
 inline constexpr const char* kStatsFromLog =
     "SELECT message_type, status, COUNT(*) FROM notifications_log"
     " WHERE created_at >= ?1 AND created_at < ?2 GROUP BY message_type, status";
@@ -186,7 +218,10 @@ inline constexpr const char* kMarkSuppressed =
     "UPDATE notifications_log SET status = 'suppressed', last_error = ?3, updated_at = ?2"
     " WHERE id = ?1 AND status IN ('queued', 'sending')";
 
-inline constexpr const char* kQueueDepth = "SELECT COUNT(*) FROM notifications_queue";
+// From the all-time counters, whose 'queued' rows count queued and sending messages: exactly the
+// messages with a queue entry. A few rows (one per message type) however long the queue is; a
+// COUNT(*) of the queue read every entry, and /health asks for this on every call.
+inline constexpr const char* kQueueDepth = "SELECT COALESCE(SUM(count), 0) FROM stats_total WHERE status = 'queued'";
 // A leased entry becomes claimable when its lease expires (if it is due by then): that is when the
 // processor must look again, in case its worker died.
 inline constexpr const char* kNextDue =

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "notify/counters.h"
 #include "store/sqlite/sqlite_store_internal.h"
 
 namespace notify {
@@ -19,18 +20,6 @@ constexpr TimeMs kStatsEnd = 253'402'300'800'000;
 }  // namespace
 
 namespace {
-
-// Adds `n` messages whose current status is `status` to the contract's counts.
-void AddToCounts(StatusCounts& counts, std::string_view status, std::int64_t n) {
-    counts.total += n;
-    if (status == "queued" || status == "sending") counts.queued += n;
-    if (status == "sent" || status == "delivered" || status == "read") counts.sent += n;
-    if (status == "delivered" || status == "read") counts.delivered += n;
-    if (status == "read") counts.read += n;
-    if (status == "failed") counts.failed += n;
-    if (status == "suppressed") counts.suppressed += n;
-    if (status == "skipped_rollout") counts.skipped_rollout += n;
-}
 
 // counter rows and index counts. The range is cut into pieces from the coarsest counters that fit
 // (whole days, then whole hours, then milliseconds from the index). A piece that covers most of
@@ -54,8 +43,10 @@ public:
         Statistics stats;
         for (const Entry& entry : entries_) {
             if (entry.count == 0) continue;
-            AddToCounts(stats.by_type[entry.type], entry.status, entry.count);
-            AddToCounts(stats.all, entry.status, entry.count);
+            const auto status = ParseMessageStatus(entry.status);
+            if (!status) ThrowUnavailable(operation_, "unknown status '" + entry.status + "' in the counters");
+            AddToStatusCounts(stats.by_type[entry.type], *status, entry.count);
+            AddToStatusCounts(stats.all, *status, entry.count);
         }
         // Counters of buckets whose messages all changed status can sit at zero.
         std::erase_if(stats.by_type, [](const auto& item) { return item.second.total == 0; });

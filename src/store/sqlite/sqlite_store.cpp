@@ -11,6 +11,8 @@
 #include <system_error>
 
 #include "common/errors.h"
+#include "notify/counters.h"
+#include "notify/enqueue_rules.h"
 #include "notify/status.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_store_internal.h"
@@ -25,11 +27,6 @@ TimeMs SystemNowMs() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Only a message still to be sent waits in the queue; suppressed and skipped_rollout never do.
-bool NeedsQueueEntry(MessageStatus status) {
-    return status == MessageStatus::kQueued || status == MessageStatus::kSending;
-}
-
 std::int64_t MigrationVersion(const std::string& name) {
     std::int64_t version = 0;
     const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), version);
@@ -37,6 +34,29 @@ std::int64_t MigrationVersion(const std::string& name) {
         throw std::logic_error("migration file name must start with its version number: " + name);
     }
     return version;
+}
+
+// What a message is counted under now: its status, creation time and type.
+struct CountedAs {
+    MessageStatus status;
+    TimeMs created_at;
+    std::string message_type;
+};
+
+// nullopt: no such message.
+std::optional<CountedAs> ReadCountedAs(SqliteConnection& c, std::string_view id, std::string_view operation) {
+    Statement select(c, kSelectCounterKey, operation);
+    select.BindText(1, id);
+    if (!select.Step()) return std::nullopt;
+    const std::string_view status = select.View(0);
+    const auto parsed = ParseMessageStatus(status);
+    if (!parsed) ThrowUnavailable(operation, "unknown status '" + std::string(status) + "'");
+    return CountedAs{*parsed, select.Int(1), select.Text(2)};
+}
+
+// Records the counter changes of a message moving from `before` to `after`.
+void CountStatusChange(SqliteConnection& c, const CountedAs& before, MessageStatus after) {
+    c.counters().Add(CounterChangesForStatus(before.created_at, before.message_type, before.status, after));
 }
 
 }  // namespace
@@ -191,73 +211,75 @@ void SqliteStore::PutSettings(const Settings& settings) {
 
 // ---- Queue
 
+EnqueueResult EnqueueOne(SqliteConnection& c, const Message& message, TimeMs next_attempt_at,
+                         const std::optional<Lease>& claim, std::string_view operation) {
+    Message stored = message;
+    // The opt-out is read in the transaction that stores the message, so that a STOP recorded
+    // before it is never missed; only a message that would be queued needs it.
+    const bool opted_out = NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, operation);
+    const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim.has_value());
+    stored.status = decision.status;
+    if (stored.updated_at == 0) stored.updated_at = stored.created_at;
+    stored.next_attempt_at.reset();
+
+    bool inserted = false;
+    {
+        Statement insert(c, kInsertMessage, operation);
+        insert.BindText(1, stored.id);
+        insert.BindText(2, stored.phone);
+        insert.BindText(3, stored.message_type);
+        insert.BindText(4, stored.provider_template_name);
+        insert.BindText(5, stored.language);
+        insert.BindText(6, ToJsonArray(stored.parameters));
+        insert.BindText(7, stored.context_json);
+        insert.BindText(8, ToString(stored.status));
+        insert.BindTextOrNull(9, stored.provider_message_id);
+        insert.BindInt(10, stored.attempts);
+        insert.BindText(11, stored.last_error);
+        insert.BindOptText(12, stored.idempotency_key);
+        insert.BindInt(13, stored.created_at);
+        insert.BindInt(14, stored.updated_at);
+        insert.BindOptInt(15, stored.sent_at);
+        insert.BindOptInt(16, stored.delivered_at);
+        insert.BindOptInt(17, stored.read_at);
+        insert.BindOptInt(18, stored.failed_at);
+        insert.Run();
+        // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
+        // the last rowid once the trigger is done.
+        if (sqlite3_changes(c.db()) == 1) {
+            inserted = true;
+            stored.seq = sqlite3_last_insert_rowid(c.db());
+        }
+    }
+    if (!inserted) {
+        auto first = message.idempotency_key ? LoadMessageByKey(c, *message.idempotency_key, operation) : std::nullopt;
+        if (!first) ThrowUnavailable(operation, "insert ignored but no message holds its idempotency key");
+        return EnqueueResult{std::move(*first), false};
+    }
+    if (decision.queue_entry) {
+        Statement queue(c, kInsertQueueEntry, operation);
+        queue.BindText(1, stored.id);
+        queue.BindInt(2, next_attempt_at);
+        if (decision.leased) {
+            queue.BindText(3, claim->owner);
+            queue.BindInt(4, claim->expires_at);
+        } else {
+            queue.BindNull(3);
+            queue.BindNull(4);
+        }
+        queue.BindInt(5, stored.created_at);
+        queue.Run();
+        stored.next_attempt_at = next_attempt_at;
+    }
+    // Last, after every statement of the message succeeded (see PendingCounters).
+    c.counters().Add(CounterChangesForInsert(stored.created_at, stored.message_type, stored.status));
+    return EnqueueResult{std::move(stored), true};
+}
+
 EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {
     constexpr const char* kOperation = "enqueue message";
-    return Write(kOperation, [&](SqliteConnection& c) {
-        Message stored = message;
-        // Checked in the transaction that stores the message, so that a STOP recorded before it is
-        // never missed.
-        if (NeedsQueueEntry(stored.status) && PhoneOptedOut(c, stored.phone, kOperation)) {
-            stored.status = MessageStatus::kSuppressed;
-        }
-        const bool queued = NeedsQueueEntry(stored.status);
-        // A message leased for an immediate send is being sent, as if ClaimDue had taken it.
-        if (queued && claim && stored.status == MessageStatus::kQueued) stored.status = MessageStatus::kSending;
-        if (stored.updated_at == 0) stored.updated_at = stored.created_at;
-        stored.next_attempt_at.reset();
-
-        bool inserted = false;
-        {
-            Statement insert(c, kInsertMessage, kOperation);
-            insert.BindText(1, stored.id);
-            insert.BindText(2, stored.phone);
-            insert.BindText(3, stored.message_type);
-            insert.BindText(4, stored.provider_template_name);
-            insert.BindText(5, stored.language);
-            insert.BindText(6, ToJsonArray(stored.parameters));
-            insert.BindText(7, stored.context_json);
-            insert.BindText(8, ToString(stored.status));
-            insert.BindTextOrNull(9, stored.provider_message_id);
-            insert.BindInt(10, stored.attempts);
-            insert.BindText(11, stored.last_error);
-            insert.BindOptText(12, stored.idempotency_key);
-            insert.BindInt(13, stored.created_at);
-            insert.BindInt(14, stored.updated_at);
-            insert.BindOptInt(15, stored.sent_at);
-            insert.BindOptInt(16, stored.delivered_at);
-            insert.BindOptInt(17, stored.read_at);
-            insert.BindOptInt(18, stored.failed_at);
-            insert.Run();
-            // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
-            // the last rowid once the trigger is done.
-            if (sqlite3_changes(c.db()) == 1) {
-                inserted = true;
-                stored.seq = sqlite3_last_insert_rowid(c.db());
-            }
-        }
-        if (!inserted) {
-            auto first =
-                message.idempotency_key ? LoadMessageByKey(c, *message.idempotency_key, kOperation) : std::nullopt;
-            if (!first) ThrowUnavailable(kOperation, "insert ignored but no message holds its idempotency key");
-            return EnqueueResult{std::move(*first), false};
-        }
-        if (queued) {
-            Statement queue(c, kInsertQueueEntry, kOperation);
-            queue.BindText(1, stored.id);
-            queue.BindInt(2, next_attempt_at);
-            if (claim) {
-                queue.BindText(3, claim->owner);
-                queue.BindInt(4, claim->expires_at);
-            } else {
-                queue.BindNull(3);
-                queue.BindNull(4);
-            }
-            queue.BindInt(5, stored.created_at);
-            queue.Run();
-            stored.next_attempt_at = next_attempt_at;
-        }
-        return EnqueueResult{std::move(stored), true};
-    });
+    return Write(kOperation,
+                 [&](SqliteConnection& c) { return EnqueueOne(c, message, next_attempt_at, claim, kOperation); });
 }
 
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
@@ -272,32 +294,35 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
             due.BindInt(3, limit);
             while (due.Step()) ids.push_back(due.Text(0));
         }
+        if (ids.empty()) return std::vector<Message>{};
+        const std::string id_array = ToJsonArray(ids);
+        {
+            Statement take(c, kLeaseEntries, kOperation);
+            take.BindText(1, id_array);
+            take.BindText(2, lease.owner);
+            take.BindInt(3, lease.expires_at);
+            take.Run();
+        }
+        {
+            Statement mark(c, kMarkEntriesSending, kOperation);
+            mark.BindText(1, id_array);
+            mark.BindInt(2, now);
+            mark.Run();
+        }
         std::vector<Message> claimed;
         claimed.reserve(ids.size());
-        for (const std::string& id : ids) {
-            {
-                Statement take(c, kLeaseEntry, kOperation);
-                take.BindText(1, id);
-                take.BindText(2, lease.owner);
-                take.BindInt(3, lease.expires_at);
-                take.Run();
-            }
-            {
-                Statement mark(c, kMarkSending, kOperation);
-                mark.BindText(1, id);
-                mark.BindInt(2, now);
-                mark.Run();
-            }
-            if (auto message = LoadMessage(c, id, kOperation)) claimed.push_back(std::move(*message));
-        }
+        Statement select(c, kSelectClaimed, kOperation);
+        select.BindText(1, id_array);
+        while (select.Step()) claimed.push_back(ReadMessage(select));
         return claimed;
     });
 }
 
-void SqliteStore::CompleteAttempt(const AttemptResult& result) {
+bool SqliteStore::CompleteAttempt(const AttemptResult& result) {
     constexpr const char* kOperation = "complete attempt";
     const Attempt& attempt = result.attempt;
-    Write(kOperation, [&](SqliteConnection& c) {
+    return Write(kOperation, [&](SqliteConnection& c) {
+        // Recorded whether or not the lease still holds: see Store::CompleteAttempt.
         {
             Statement insert(c, kInsertAttempt, kOperation);
             insert.BindText(1, attempt.message_id);
@@ -312,25 +337,30 @@ void SqliteStore::CompleteAttempt(const AttemptResult& result) {
             insert.Run();
         }
         if (result.next == AttemptResult::Next::kRetry) {
-            {
-                Statement retry(c, kRescheduleEntry, kOperation);
-                retry.BindText(1, attempt.message_id);
-                retry.BindInt(2, result.next_attempt_at);
-                retry.Run();
-            }
-            // The entry is gone: this worker's lease had expired and another one finished the message.
-            // The attempt stays on record; the message is not moved back to queued.
-            if (sqlite3_changes(c.db()) == 0) return;
+            Statement retry(c, kRescheduleLeasedEntry, kOperation);
+            retry.BindText(1, attempt.message_id);
+            retry.BindInt(2, result.next_attempt_at);
+            retry.BindText(3, result.lease_owner);
+            retry.Run();
         } else {
-            Statement remove(c, kDeleteQueueEntry, kOperation);
+            Statement remove(c, kDeleteLeasedEntry, kOperation);
             remove.BindText(1, attempt.message_id);
+            remove.BindText(2, result.lease_owner);
             remove.Run();
         }
+        // The lease was lost: the newer owner's state (or the finished message) stays as it is.
+        if (sqlite3_changes(c.db()) == 0) return false;
 
         const bool sent = result.next == AttemptResult::Next::kSent;
         MessageStatus status = MessageStatus::kQueued;
         if (sent) status = MessageStatus::kSent;
         if (result.next == AttemptResult::Next::kFailed) status = MessageStatus::kFailed;
+        if (const auto before = ReadCountedAs(c, attempt.message_id, kOperation)) {
+            // As kApplyAttempt: a status the provider already reported is never moved back.
+            const bool accepted = before->status == MessageStatus::kSent ||
+                                  before->status == MessageStatus::kDelivered || before->status == MessageStatus::kRead;
+            CountStatusChange(c, *before, accepted ? before->status : status);
+        }
         Statement apply(c, kApplyAttempt, kOperation);
         apply.BindText(1, attempt.message_id);
         apply.BindInt(2, attempt.number);
@@ -343,13 +373,16 @@ void SqliteStore::CompleteAttempt(const AttemptResult& result) {
         }
         apply.BindInt(6, result.now);
         apply.Run();
+        return true;
     });
 }
 
-void SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids, TimeMs due_at) {
+std::size_t SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
+                                       TimeMs due_at) {
     constexpr const char* kOperation = "release leases";
-    if (message_ids.empty()) return;
-    Write(kOperation, [&](SqliteConnection& c) {
+    if (message_ids.empty()) return 0;
+    return Write(kOperation, [&](SqliteConnection& c) {
+        std::size_t released = 0;
         for (const std::string& id : message_ids) {
             {
                 Statement release(c, kReleaseLease, kOperation);
@@ -360,10 +393,12 @@ void SqliteStore::ReleaseLeases(const std::string& owner, const std::vector<std:
             }
             // Not ours (expired and taken by another worker, or already completed): leave it alone.
             if (sqlite3_changes(c.db()) == 0) continue;
+            ++released;
             Statement mark(c, kMarkQueued, kOperation);
             mark.BindText(1, id);
             mark.Run();
         }
+        return released;
     });
 }
 
@@ -377,6 +412,11 @@ bool SqliteStore::Requeue(std::string_view message_id, TimeMs now) {
             requeue.Run();
         }
         if (sqlite3_changes(c.db()) == 0) return false;
+        if (const auto now_counted = ReadCountedAs(c, message_id, kOperation)) {
+            // kRequeueFailed took only a failed message.
+            CountStatusChange(c, CountedAs{MessageStatus::kFailed, now_counted->created_at, now_counted->message_type},
+                              MessageStatus::kQueued);
+        }
         Statement queue(c, kUpsertQueueEntry, kOperation);
         queue.BindText(1, message_id);
         queue.BindInt(2, now);
@@ -467,6 +507,8 @@ StatusReportResult SqliteStore::ApplyStatusReport(const WebhookEventRecord& even
         const StatusTransition transition = ApplyProviderStatus(*message, report.status, report.at, report.reason);
         Message updated = WithTransition(*message, transition, event.received_at);
         if (transition.ChangesMessage()) {
+            c.counters().Add(
+                CounterChangesForStatus(message->created_at, message->message_type, message->status, updated.status));
             Statement apply(c, kApplyStatusReport, kOperation);
             apply.BindText(1, updated.id);
             apply.BindText(2, ToString(updated.status));
@@ -485,8 +527,7 @@ StatusReportResult SqliteStore::ApplyStatusReport(const WebhookEventRecord& even
         recorded.occurred_at = report.at;
         recorded.received_at = event.received_at;
         recorded.applied = transition.ChangesMessage();
-        recorded.note = transition.note;
-        if (recorded.note.empty() && transition.last_error) recorded.note = *transition.last_error;
+        recorded.note = StatusEventNote(transition);
         {
             Statement insert(c, kInsertStatusEvent, kOperation);
             insert.BindText(1, recorded.message_id);
@@ -549,6 +590,11 @@ bool SqliteStore::MarkSuppressed(std::string_view message_id, TimeMs now) {
             mark.Run();
         }
         if (sqlite3_changes(c.db()) == 0) return false;
+        if (const auto now_counted = ReadCountedAs(c, message_id, kOperation)) {
+            // kMarkSuppressed took only a queued or sending message, counted as queued.
+            CountStatusChange(c, CountedAs{MessageStatus::kQueued, now_counted->created_at, now_counted->message_type},
+                              MessageStatus::kSuppressed);
+        }
         Statement remove(c, kDeleteQueueEntry, kOperation);
         remove.BindText(1, message_id);
         remove.Run();

@@ -55,8 +55,9 @@ public:
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
-    void CompleteAttempt(const AttemptResult& result) override;
-    void ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids, TimeMs due_at) override;
+    bool CompleteAttempt(const AttemptResult& result) override;
+    std::size_t ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
+                              TimeMs due_at) override;
     bool Requeue(std::string_view message_id, TimeMs now) override;
 
     std::optional<Message> GetMessage(std::string_view message_id) override;

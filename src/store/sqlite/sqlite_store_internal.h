@@ -16,6 +16,18 @@
 
 namespace notify {
 
+// Stores one message inside the caller's write transaction: reads the recipient's opt-out, applies
+// DecideEnqueue (src/notify/enqueue_rules.h), inserts the message and, when it waits to be sent, its
+// queue entry (leased to `claim` for an immediate send). A repeated idempotency key writes nothing
+// and returns the first message with created = false. The one per-message routine of
+// SqliteStore::Enqueue and of a batch enqueue, so that opt-outs and counters (added to
+// connection.counters() as the last step, once every statement succeeded) come out the same for
+// both. Throws StoreUnavailable on a constraint failure (a repeated id): a caller storing several
+// messages in one transaction wraps each call in its own savepoint (kBatchItemSavepoint), and on
+// rolling an item back also undoes its counter changes (counters().Mark() before, UndoTo after).
+EnqueueResult EnqueueOne(SqliteConnection& connection, const Message& message, TimeMs next_attempt_at,
+                         const std::optional<Lease>& claim, std::string_view operation);
+
 template <typename Fn>
 auto SqliteStore::Read(Fn&& fn) {
     std::unique_ptr<SqliteConnection> connection = AcquireReader();

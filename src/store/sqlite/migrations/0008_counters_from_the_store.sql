@@ -1,0 +1,28 @@
+-- The statistics counters were kept by triggers: three upserts per inserted message and six per
+-- status change, row by row. The store now computes the same changes (src/notify/counters.h),
+-- sums them per group commit and writes one upsert per distinct counter row before the group
+-- commits, in the same transaction. The insert trigger and the status part of the update
+-- trigger go; a change of message type or creation time (no code path makes one; a hand edit
+-- might) and a delete are still followed by triggers. A hand edit of status alone is not.
+DROP TRIGGER stats_on_insert;
+DROP TRIGGER stats_on_update;
+
+CREATE TRIGGER stats_on_update AFTER UPDATE OF message_type, created_at ON notifications_log
+WHEN OLD.message_type IS NOT NEW.message_type OR OLD.created_at IS NOT NEW.created_at
+BEGIN
+    UPDATE stats_hourly SET count = count - 1
+    WHERE hour = OLD.created_at / 3600000 AND message_type = OLD.message_type AND status = CASE OLD.status WHEN 'sending' THEN 'queued' ELSE OLD.status END;
+    INSERT INTO stats_hourly (hour, message_type, status, count)
+    VALUES (NEW.created_at / 3600000, NEW.message_type, CASE NEW.status WHEN 'sending' THEN 'queued' ELSE NEW.status END, 1)
+    ON CONFLICT (hour, message_type, status) DO UPDATE SET count = count + 1;
+    UPDATE stats_daily SET count = count - 1
+    WHERE day = OLD.created_at / 86400000 AND message_type = OLD.message_type AND status = CASE OLD.status WHEN 'sending' THEN 'queued' ELSE OLD.status END;
+    INSERT INTO stats_daily (day, message_type, status, count)
+    VALUES (NEW.created_at / 86400000, NEW.message_type, CASE NEW.status WHEN 'sending' THEN 'queued' ELSE NEW.status END, 1)
+    ON CONFLICT (day, message_type, status) DO UPDATE SET count = count + 1;
+    UPDATE stats_total SET count = count - 1
+    WHERE message_type = OLD.message_type AND status = CASE OLD.status WHEN 'sending' THEN 'queued' ELSE OLD.status END;
+    INSERT INTO stats_total (message_type, status, count)
+    VALUES (NEW.message_type, CASE NEW.status WHEN 'sending' THEN 'queued' ELSE NEW.status END, 1)
+    ON CONFLICT (message_type, status) DO UPDATE SET count = count + 1;
+END;
