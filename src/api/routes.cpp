@@ -5,6 +5,7 @@ namespace notify {
 void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterHealthRoutes(router, ctx);
     RegisterMessageRoutes(router, ctx);
+    RegisterBatchRoutes(router, ctx);
     RegisterStatisticsRoutes(router, ctx);
     RegisterQueueRoutes(router, ctx);
     RegisterTemplateRoutes(router, ctx);

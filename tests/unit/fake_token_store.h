@@ -26,6 +26,7 @@ public:
     void PutSettings(const Settings&) override { Unused("PutSettings"); }
     void InsertToken(const ApiToken&) override { Unused("InsertToken"); }
     EnqueueResult Enqueue(const Message&, TimeMs, const std::optional<Lease>&) override { Unused("Enqueue"); }
+    std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>&, TimeMs) override { Unused("EnqueueBatch"); }
     std::vector<Message> ClaimDue(TimeMs, int, const Lease&, bool) override { Unused("ClaimDue"); }
     void CompleteAttempt(const AttemptResult&) override { Unused("CompleteAttempt"); }
     void ReleaseLeases(const std::string&, const std::vector<std::string>&, TimeMs) override {

@@ -940,8 +940,14 @@ std::optional<ApiToken> SqliteStore::FindTokenByHash(std::string_view token_hash
 // ---- Queue
 
 EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) {
+    return Write("enqueue message", [&](SqliteConnection& c) { return EnqueueIn(c, message, next_attempt_at, claim); });
+}
+
+// One message's insert, inside the caller's transaction: Enqueue and EnqueueBatch (sqlite_batch.cpp).
+EnqueueResult SqliteStore::EnqueueIn(SqliteConnection& c, const Message& message, TimeMs next_attempt_at,
+                                     const std::optional<Lease>& claim) {
     constexpr const char* kOperation = "enqueue message";
-    return Write(kOperation, [&](SqliteConnection& c) {
+    {
         Message stored = message;
         // Checked in the transaction that stores the message, so that a STOP recorded before it is
         // never missed.
@@ -1005,7 +1011,7 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
             stored.next_attempt_at = next_attempt_at;
         }
         return EnqueueResult{std::move(stored), true};
-    });
+    }
 }
 
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {

@@ -48,6 +48,7 @@ public:
     std::optional<ApiToken> FindTokenByHash(std::string_view token_hash) override;
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
+    std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
     void CompleteAttempt(const AttemptResult& result) override;
     void ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids, TimeMs due_at) override;
@@ -71,6 +72,9 @@ public:
 
 private:
     Settings ReadSettings();
+    // One message's insert with its queue entry and opt-out check, in the caller's transaction.
+    EnqueueResult EnqueueIn(SqliteConnection& c, const Message& message, TimeMs next_attempt_at,
+                            const std::optional<Lease>& claim);
     void StartCheckpointer();
     void RequestCheckpoint();
     void CheckpointLoop();
