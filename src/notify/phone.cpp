@@ -37,8 +37,8 @@ bool HasOnlyPhoneCharacters(std::string_view text) {
 }
 
 // Numbers that passed the full parse, by region and text. Sharded so that handler threads rarely
-// meet on one lock; a full shard is emptied (bounded memory whatever callers send; only valid
-// numbers are kept, so junk input cannot push real ones out faster than they come back).
+// meet on one lock; a full shard is emptied, so memory stays bounded whatever callers send. Only
+// valid numbers are kept: malformed input never takes a place.
 class ValidatedPhones {
 public:
     std::optional<Phone> Find(const std::string& key) {
