@@ -230,34 +230,64 @@ int ThreadsInThisProcess() {
     return count;
 }
 
+// Holds each send until `callers` sends are in progress at once (bounded, so that a bug cannot
+// hang the suite), and notes the most threads this process had meanwhile.
+class GatheringProvider final : public Provider {
+public:
+    explicit GatheringProvider(int callers) : callers_(callers) {}
+    std::string Name() const override { return "gathering"; }
+    SendOutcome Send(const OutboundMessage& message) override {
+        std::unique_lock lock(mutex_);
+        most_threads = std::max(most_threads, ThreadsInThisProcess());
+        ++in_flight;
+        most_in_flight = std::max(most_in_flight, in_flight);
+        if (in_flight >= callers_) all_in_.notify_all();
+        all_in_.wait_for(lock, std::chrono::seconds(5), [&] { return in_flight >= callers_ || released_; });
+        released_ = true;  // once gathered, nobody waits again
+        --in_flight;
+        SendOutcome ok;
+        ok.kind = SendOutcome::Kind::kAccepted;
+        ok.http_status = 200;
+        ok.provider_message_id = "prov-" + message.id;
+        return ok;
+    }
+
+    int most_threads = 0;
+    int in_flight = 0;
+    int most_in_flight = 0;
+
+private:
+    const int callers_;
+    bool released_ = false;
+    std::mutex mutex_;
+    std::condition_variable all_in_;
+};
+
 TEST_F(ProcessorTest, PassesMadeAtOnceShareAFixedPoolInsteadOfStartingThreads) {
     constexpr int kCallers = 8;
     for (int i = 0; i < kCallers * 8; ++i) Enqueue("+9198765432" + std::to_string(10 + i));
+    GatheringProvider provider(kCallers);
+    ThroughputOptions unlimited;
+    unlimited.rate_per_second = 0;
+    Dispatcher dispatcher(*store_, provider, clock_, random_, policy_, unlimited);
+    ProcessorOptions options;
+    options.concurrency = 2;  // a pool of one helper
+    options.batch = 8;
+    options.owner = "gather";
+    QueueProcessor processor(*store_, dispatcher, clock_, options);
     const int before = ThreadsInThisProcess();  // the pool is made with the processor
 
-    // Each send waits until every caller is inside one, so that all passes are running at once
-    // when the threads are counted (the wait is bounded only so that a bug cannot hang the suite).
-    std::mutex mutex;
-    std::condition_variable all_in;
-    int in_flight = 0;
-    int most_threads = 0;
-    provider_.on_send = [&](const std::string&) {
-        std::unique_lock lock(mutex);
-        most_threads = std::max(most_threads, ThreadsInThisProcess());
-        if (++in_flight >= kCallers) all_in.notify_all();
-        all_in.wait_for(lock, std::chrono::seconds(5), [&] { return in_flight >= kCallers; });
-    };
     std::vector<std::thread> callers;
     std::vector<PassResult> passes(kCallers);
-    for (int c = 0; c < kCallers; ++c) callers.emplace_back([&, c] { passes[c] = processor_->RunOnce(false); });
+    for (int c = 0; c < kCallers; ++c) callers.emplace_back([&, c] { passes[c] = processor.RunOnce(false); });
     for (auto& caller : callers) caller.join();
 
     int sent = 0;
     for (const PassResult& pass : passes) sent += pass.sent;
     EXPECT_EQ(sent, kCallers * 8);
-    EXPECT_GE(in_flight, kCallers);
+    EXPECT_GE(provider.most_in_flight, kCallers);  // every pass was sending at the same time
     // The callers' own threads, and none per call: the pool was already counted.
-    EXPECT_LE(most_threads, before + kCallers);
+    EXPECT_LE(provider.most_threads, before + kCallers);
 }
 
 }  // namespace
