@@ -323,6 +323,11 @@ int FuzzPhone(const std::uint8_t* data, std::size_t size) {
     const std::string_view text = AsText(data + 1, size - 1);
 
     const auto phone = ParsePhone(text, region);
+    // ParsePhone remembers valid numbers: asked again, and against the full parse, the same answer.
+    for (const auto& other : {ParsePhone(text, region), ParsePhoneUncached(text, region)}) {
+        FUZZ_CHECK(other.has_value() == phone.has_value());
+        if (phone) FUZZ_CHECK(other->e164 == phone->e164 && other->national_number == phone->national_number);
+    }
     try {
         const Phone thrown = ParsePhoneOrThrow(text, region, "phone");
         FUZZ_CHECK(phone.has_value() && thrown.e164 == phone->e164);

@@ -10,6 +10,7 @@ namespace notify {
 class Store;
 class Dispatcher;
 class QueueProcessor;
+class SendService;
 class Provider;
 class Router;
 
@@ -18,6 +19,7 @@ struct ApiContext {
     Store& store;
     Dispatcher& dispatcher;
     QueueProcessor& processor;
+    SendService& sender;  // send-message, send-batch and retry: one call each
     const Provider& provider;
     const Clock& clock;
     std::string default_region;
@@ -30,6 +32,7 @@ inline constexpr const char* kApiPrefix = "/api/notifications";
 // One function per resource file; RegisterApiRoutes calls them all.
 void RegisterHealthRoutes(Router& router, ApiContext& ctx);
 void RegisterMessageRoutes(Router& router, ApiContext& ctx);
+void RegisterBatchRoutes(Router& router, ApiContext& ctx);
 void RegisterStatisticsRoutes(Router& router, ApiContext& ctx);
 void RegisterQueueRoutes(Router& router, ApiContext& ctx);
 void RegisterTemplateRoutes(Router& router, ApiContext& ctx);

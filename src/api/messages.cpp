@@ -9,31 +9,12 @@
 #include "common/errors.h"
 #include "http/errors.h"
 #include "http/router.h"
-#include "notify/ids.h"
 #include "notify/send_request.h"
-#include "queue/dispatcher.h"
-#include "queue/processor.h"
+#include "queue/send_service.h"
 #include "store/store.h"
 
 namespace notify {
 namespace {
-
-Message BuildMessage(const SendRequest& request, const Template& tmpl, TimeMs now) {
-    const RenderedTemplate rendered = RenderTemplate(tmpl, request.context);
-    Message message;
-    message.id = NewMessageId(now);
-    message.phone = request.phone.e164;
-    message.message_type = tmpl.name;
-    message.provider_template_name = tmpl.provider_template_name;
-    message.language = tmpl.language;
-    message.parameters = rendered.parameters;
-    message.context_json = nlohmann::json(request.context).dump();
-    message.status = MessageStatus::kQueued;
-    message.idempotency_key = request.idempotency_key;
-    message.created_at = now;
-    message.updated_at = now;
-    return message;
-}
 
 // A message as the send and retry answers show it: AppendMessageJson writes the same bytes as
 // JsonResponse(status, MessageToJson(message, false, false)) without building the JSON tree.
@@ -45,46 +26,25 @@ HttpResponse MessageResponse(int status, const Message& message) {
     return response;
 }
 
+// 202 while the message waits (queued, or sent with its record still pending); 200 when it has
+// reached a state of its own (a repeated idempotency key, suppressed, sent, failed for good).
+int SendStatusCode(SendDisposition disposition) {
+    switch (disposition) {
+        case SendDisposition::kQueued:
+        case SendDisposition::kRecordPending:
+            return 202;
+        case SendDisposition::kDuplicate:
+        case SendDisposition::kSuppressed:
+        case SendDisposition::kFinished:
+            return 200;
+    }
+    return 200;
+}
+
 HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
     const SendRequest request = ParseSendRequest(ParseJsonObjectBody(http, false), ctx.default_region);
-    const Settings settings = ctx.store.GetSettings();
-    if (!settings.enabled) {
-        throw Error(ErrorKind::kConflict, "notifications_disabled",
-                    "notifications are switched off in settings; nothing was accepted");
-    }
-    const auto tmpl = ctx.store.GetTemplate(request.message_type);
-    if (!tmpl) {
-        throw InvalidInput("unknown_message_type", "no template named \"" + request.message_type + "\"",
-                           "message_type");
-    }
-    if (!tmpl->enabled) {
-        throw Error(ErrorKind::kConflict, "template_disabled", "template " + tmpl->name + " is disabled",
-                    "message_type");
-    }
-    const TimeMs now = ctx.clock.NowMs();
-    Message message = BuildMessage(request, *tmpl, now);
-    // An immediate send claims its queue entry in the same transaction that stores it, so the
-    // background processor cannot send it a second time meanwhile.
-    const bool send_now = request.immediate && !settings.paused;
-    std::optional<Lease> claim;
-    if (send_now) claim = ctx.processor.NewLease();
-    EnqueueResult stored = ctx.store.Enqueue(message, now, claim);
-    if (!stored.created) return MessageResponse(200, stored.message);
-    // The recipient wrote STOP: kept on record as suppressed (no queue entry), nothing is sent.
-    if (stored.message.status == MessageStatus::kSuppressed) {
-        spdlog::info("message {} suppressed: the recipient opted out", stored.message.id);
-        return MessageResponse(200, stored.message);
-    }
-
-    if (send_now) {
-        const DispatchResult result = ctx.dispatcher.Dispatch(stored.message, claim->owner, false);
-        auto current = ctx.store.GetMessage(stored.message.id);
-        if (!current) std::abort();  // we have just written it
-        if (result.after == AfterAttempt::kRetry) ctx.processor.Wake();
-        return MessageResponse(result.after == AfterAttempt::kRetry ? 202 : 200, *current);
-    }
-    if (!settings.paused) ctx.processor.Wake();
-    return MessageResponse(202, stored.message);
+    const SendResult result = ctx.sender.Send(request);
+    return MessageResponse(SendStatusCode(result.disposition), result.message);
 }
 
 HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
@@ -177,15 +137,7 @@ HttpResponse GetMessage(ApiContext& ctx, HttpRequest& http, const RequestContext
 }
 
 HttpResponse RetryMessage(ApiContext& ctx, HttpRequest& http) {
-    const Message message = FindMessage(ctx, http);
-    if (!ctx.store.Requeue(message.id, ctx.clock.NowMs())) {
-        throw Error(ErrorKind::kConflict, "not_retryable",
-                    "only failed messages can be retried; this one is " + std::string(ToString(message.status)));
-    }
-    ctx.processor.Wake();
-    auto current = ctx.store.GetMessage(message.id);
-    if (!current) std::abort();
-    return MessageResponse(202, *current);
+    return MessageResponse(202, ctx.sender.Retry(http.path_params.at("id")));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ void RequireWebhookSecretInHeaders(const ApiContext& ctx, const HttpRequest& req
 void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterHealthRoutes(router, ctx);
     RegisterMessageRoutes(router, ctx);
+    RegisterBatchRoutes(router, ctx);
     RegisterStatisticsRoutes(router, ctx);
     RegisterQueueRoutes(router, ctx);
     RegisterTemplateRoutes(router, ctx);

@@ -17,6 +17,7 @@
 #include "api/json_io.h"
 #include "app/logging.h"
 #include "common/errors.h"
+#include "common/random.h"
 #include "common/time_format.h"
 #include "http/auth.h"
 #include "http/errors.h"
@@ -26,6 +27,7 @@
 #include "providers/sandbox.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
+#include "queue/send_service.h"
 #include "store/store.h"
 
 namespace notify {
@@ -214,7 +216,8 @@ int RunProcessQueue(const Config& config, bool force) {
     auto store = OpenMigratedStore(config);
     auto provider = MakeProvider(config);
     SystemClock clock;
-    Dispatcher dispatcher(*store, *provider, clock, config.retry, MakeThroughputOptions(config));
+    SystemRandom random;
+    Dispatcher dispatcher(*store, *provider, clock, random, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     std::cout << DumpJsonSafe(PassResultToJson(processor.RunOnce(force))) << std::endl;
     return 0;
@@ -232,12 +235,21 @@ int RunServe(const Config& config) {
     auto store = OpenMigratedStore(config);
     auto provider = MakeProvider(config);
     SystemClock clock;
-    Dispatcher dispatcher(*store, *provider, clock, config.retry, MakeThroughputOptions(config));
+    SystemRandom random;
+    Dispatcher dispatcher(*store, *provider, clock, random, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
+    SendService sender(*store, dispatcher, processor, clock, random);
     Authenticator auth(*store, clock, config.admin_token);
     Router router(auth);
-    ApiContext ctx{*store,        dispatcher,           processor, *provider, clock, config.default_country,
-                   clock.NowMs(), config.webhook_secret};
+    ApiContext ctx{.store = *store,
+                   .dispatcher = dispatcher,
+                   .processor = processor,
+                   .sender = sender,
+                   .provider = *provider,
+                   .clock = clock,
+                   .default_region = config.default_country,
+                   .started_at = clock.NowMs(),
+                   .webhook_secret = config.webhook_secret};
     RegisterApiRoutes(router, ctx);
 
     spdlog::info("notifyd {} starting: store {}, {} templates, provider {}", NOTIFY_VERSION,

@@ -1,11 +1,14 @@
 #include "notify/phone.h"
 
-#include <algorithm>
-#include <mutex>
-
 #include <phonenumbers/logger.h>
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
 
 #include "common/errors.h"
 
@@ -33,13 +36,60 @@ bool HasOnlyPhoneCharacters(std::string_view text) {
     });
 }
 
-}  // namespace
+// Numbers that passed the full parse, by region and text. Sharded so that handler threads rarely
+// meet on one lock; a full shard is emptied, so memory stays bounded whatever callers send. Only
+// valid numbers are kept: malformed input never takes a place.
+class ValidatedPhones {
+public:
+    std::optional<Phone> Find(const std::string& key) {
+        Shard& shard = ShardFor(key);
+        std::lock_guard lock(shard.mutex);
+        const auto found = shard.phones.find(key);
+        if (found == shard.phones.end()) return std::nullopt;
+        return found->second;
+    }
 
-bool IsSupportedRegion(std::string_view region) {
-    return Util().GetCountryCodeForRegion(std::string(region)) != 0;
+    void Remember(std::string key, const Phone& phone) {
+        Shard& shard = ShardFor(key);
+        std::lock_guard lock(shard.mutex);
+        if (shard.phones.size() >= kPerShard) shard.phones.clear();
+        shard.phones.emplace(std::move(key), phone);
+    }
+
+private:
+    static constexpr std::size_t kShards = 16;
+    static constexpr std::size_t kPerShard = 4096;  // 65,536 numbers in all, a few MB
+    struct Shard {
+        std::mutex mutex;
+        std::unordered_map<std::string, Phone> phones;
+    };
+    Shard& ShardFor(const std::string& key) { return shards_[std::hash<std::string>{}(key) % kShards]; }
+
+    std::array<Shard, kShards> shards_;
+};
+
+ValidatedPhones& Validated() {
+    static ValidatedPhones phones;
+    return phones;
 }
 
+}  // namespace
+
 std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_region) {
+    // Cheap refusals first: no key is built for what cannot be a number.
+    if (text.empty() || text.size() > 32 || !HasOnlyPhoneCharacters(text)) return std::nullopt;
+    std::string key;
+    key.reserve(default_region.size() + 1 + text.size());
+    key.append(default_region).append(1, '|').append(text);  // '|' is in neither a region nor a number
+    if (auto known = Validated().Find(key)) return known;
+    auto phone = ParsePhoneUncached(text, default_region);
+    if (phone) Validated().Remember(std::move(key), *phone);
+    return phone;
+}
+
+bool IsSupportedRegion(std::string_view region) { return Util().GetCountryCodeForRegion(std::string(region)) != 0; }
+
+std::optional<Phone> ParsePhoneUncached(std::string_view text, std::string_view default_region) {
     // libphonenumber also reads letters (vanity numbers) and extensions; a customer's WhatsApp
     // number has neither, so anything but digits and separators is refused up front.
     if (text.empty() || text.size() > 32 || !HasOnlyPhoneCharacters(text)) return std::nullopt;
@@ -102,7 +152,8 @@ std::string MaskPhone(std::string_view e164) {
     std::size_t cc_len = 0;
     if (auto phone = SplitE164(e164)) cc_len = phone->country_code.size();
     const std::string_view digits = e164.substr(e164.starts_with('+') ? 1 : 0);
-    if (digits.size() <= cc_len + 4) return std::string(e164.starts_with('+') ? "+" : "") + std::string(digits.size(), '*');
+    if (digits.size() <= cc_len + 4)
+        return std::string(e164.starts_with('+') ? "+" : "") + std::string(digits.size(), '*');
     std::string out = "+";
     out.append(digits.substr(0, cc_len));
     out.append(digits.size() - cc_len - 4, '*');

@@ -1,38 +1,37 @@
 #include "queue/dispatcher.h"
 
-#include <algorithm>
-#include <chrono>
-#include <random>
-
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
+#include "common/errors.h"
 #include "notify/phone.h"
 #include "store/store.h"
 
 namespace notify {
 namespace {
 
-double Uniform01() {
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
 AttemptOutcome ToAttemptOutcome(SendOutcome::Kind kind) {
     switch (kind) {
-        case SendOutcome::Kind::kAccepted: return AttemptOutcome::kAccepted;
-        case SendOutcome::Kind::kRetryable: return AttemptOutcome::kRetryable;
-        case SendOutcome::Kind::kPermanent: return AttemptOutcome::kPermanent;
+        case SendOutcome::Kind::kAccepted:
+            return AttemptOutcome::kAccepted;
+        case SendOutcome::Kind::kRetryable:
+            return AttemptOutcome::kRetryable;
+        case SendOutcome::Kind::kPermanent:
+            return AttemptOutcome::kPermanent;
     }
-    std::abort();
+    return AttemptOutcome::kPermanent;  // not reached: the switch names every kind
 }
 
 }  // namespace
 
-Dispatcher::Dispatcher(Store& store, Provider& provider, const Clock& clock, RetryPolicy policy,
+Dispatcher::Dispatcher(Store& store, Provider& provider, const Clock& clock, RandomSource& random, RetryPolicy policy,
                        ThroughputOptions throughput)
     : store_(store),
       provider_(provider),
       clock_(clock),
+      random_(random),
       policy_(policy),
       throughput_(throughput),
       limiter_(throughput.rate_per_second, clock),
@@ -61,8 +60,9 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
         if (auto due_at = Admit(message, from_queue, result.attempt.started_at)) {
             return Defer(message, lease_owner, *due_at, std::move(result));
         }
-        OutboundMessage outbound{message.id, phone->country_code, phone->national_number,
-                                 message.provider_template_name, message.language, message.parameters};
+        OutboundMessage outbound{
+            message.id,       phone->country_code, phone->national_number, message.provider_template_name,
+            message.language, message.parameters};
         const auto started = std::chrono::steady_clock::now();
         result.outcome = provider_.Send(outbound);
         result.attempt.latency_ms = static_cast<int>(
@@ -96,22 +96,18 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
     record.attempt = result.attempt;
     record.lease_owner = lease_owner;
     record.now = clock_.NowMs();
-    switch (result.after) {
-        case AfterAttempt::kSent: record.next = AttemptResult::Next::kSent; break;
-        case AfterAttempt::kFailed: record.next = AttemptResult::Next::kFailed; break;
-        case AfterAttempt::kRetry:
-            record.next = AttemptResult::Next::kRetry;
-            // While held, the processor claims nothing but the probe: due at once, the message goes
-            // out as soon as sending resumes.
-            result.next_attempt_at =
-                result.outcome.stops_all_sending
-                    ? record.now
-                    : record.now +
-                          NextRetryDelayMs(result.attempt.number, policy_, result.outcome.retry_after, Uniform01());
-            record.next_attempt_at = result.next_attempt_at;
-            break;
+    record.next = result.after;
+    if (result.after == AfterAttempt::kRetry) {
+        // While held, the processor claims nothing but the probe: due at once, the message goes
+        // out as soon as sending resumes.
+        result.next_attempt_at = result.outcome.stops_all_sending
+                                     ? record.now
+                                     : record.now + NextRetryDelayMs(result.attempt.number, policy_,
+                                                                     result.outcome.retry_after, random_.Uniform01());
+        record.next_attempt_at = result.next_attempt_at;
     }
-    store_.CompleteAttempt(record);
+    result.completed_at = record.now;
+    result.record_pending = !Record(record, result.after == AfterAttempt::kSent);
 
     switch (result.after) {
         case AfterAttempt::kSent:
@@ -130,6 +126,59 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
     return result;
 }
 
+bool Dispatcher::Record(const AttemptResult& record, bool accepted) {
+    TimeMs backoff = kRecordBackoffMs;
+    for (int tries = 1;; ++tries) {
+        try {
+            if (!store_.CompleteAttempt(record)) {
+                // Our lease expired and another worker holds the entry now: the attempt is on
+                // record, the message's state is the newer owner's to set.
+                spdlog::warn("message {}: the lease of {} had passed to another worker; attempt recorded, state left "
+                             "to it",
+                             record.attempt.message_id, record.lease_owner);
+            }
+            return true;
+        } catch (const StoreUnavailable& e) {
+            // Nothing went out: the entry keeps its lease and is taken again when it expires.
+            if (!accepted) throw;
+            if (tries == kRecordTries) {
+                spdlog::error(
+                    "message {} was sent but its record failed {} times ({}); kept to write later, "
+                    "not sent again",
+                    record.attempt.message_id, tries, e.what());
+                std::lock_guard lock(pending_mutex_);
+                pending_records_.push_back(record);
+                return false;
+            }
+            spdlog::warn("message {} was sent but recording it failed ({}); trying again in {} ms",
+                         record.attempt.message_id, e.what(), backoff);
+        }
+        clock_.SleepFor(backoff);
+        backoff *= 2;
+    }
+}
+
+bool Dispatcher::WritePendingRecords() {
+    std::lock_guard lock(pending_mutex_);
+    while (!pending_records_.empty()) {
+        try {
+            store_.CompleteAttempt(pending_records_.front());
+        } catch (const StoreUnavailable& e) {
+            spdlog::warn("{} sent message(s) still unrecorded: {}", pending_records_.size(), e.what());
+            return false;
+        }
+        spdlog::info("message {} recorded as sent after the store recovered",
+                     pending_records_.front().attempt.message_id);
+        pending_records_.erase(pending_records_.begin());
+    }
+    return true;
+}
+
+std::size_t Dispatcher::PendingRecords() const {
+    std::lock_guard lock(pending_mutex_);
+    return pending_records_.size();
+}
+
 std::optional<TimeMs> Dispatcher::Admit(const Message& message, bool from_queue, TimeMs now) {
     // Read per send so that a PUT /settings applies at once; the gap is in whole seconds.
     const TimeMs gap_ms = static_cast<TimeMs>(store_.GetSettings().recipient_min_gap_seconds) * 1000;
@@ -140,10 +189,15 @@ std::optional<TimeMs> Dispatcher::Admit(const Message& message, bool from_queue,
         }
         if (auto gap_ends = gaps_.Reserve(message.phone, now, gap_ms)) return *gap_ends;
     }
-    if (auto token_at = limiter_.Acquire(throughput_.max_token_wait_ms)) {
-        std::lock_guard lock(mutex_);
-        gaps_.Release(message.phone, now);
-        return *token_at;
+    // The limiter answers the wait; an immediate send takes no wait at all (it is queued and
+    // answered 202), the queue processor waits briefly for a token rather than reschedule.
+    for (TimeMs wait = limiter_.TryAcquire(); wait > 0; wait = limiter_.TryAcquire()) {
+        if (!from_queue || wait > throughput_.max_token_wait_ms) {
+            std::lock_guard lock(mutex_);
+            gaps_.Release(message.phone, now);
+            return clock_.NowMs() + wait;
+        }
+        clock_.SleepFor(wait);  // another thread may take the token first; then we wait again
     }
     return std::nullopt;
 }
@@ -155,8 +209,8 @@ DispatchResult Dispatcher::Defer(const Message& message, const std::string& leas
     result.deferred = true;
     result.after = AfterAttempt::kRetry;
     result.next_attempt_at = due_at;
-    spdlog::debug("message {} deferred for {} ms (rate limit, Retry-After, recipient gap or sending held)",
-                  message.id, due_at - clock_.NowMs());
+    spdlog::debug("message {} deferred for {} ms (rate limit, Retry-After, recipient gap or sending held)", message.id,
+                  due_at - clock_.NowMs());
     return result;
 }
 
@@ -173,9 +227,10 @@ void Dispatcher::Observe(const SendOutcome& outcome, TimeMs admitted_at, TimeMs 
     std::lock_guard lock(mutex_);
     if (outcome.stops_all_sending) {
         if (hold_.OnStopAll(outcome.error, now)) {
-            spdlog::error("sending held: the provider refuses every message ({}); messages stay queued, one is "
-                          "tried every {} ms, and PUT /settings lifts the hold",
-                          outcome.error, throughput_.probe_interval_ms);
+            spdlog::error(
+                "sending held: the provider refuses every message ({}); messages stay queued, one is "
+                "tried every {} ms, and PUT /settings lifts the hold",
+                outcome.error, throughput_.probe_interval_ms);
         }
         return;
     }
@@ -193,8 +248,11 @@ SendGate Dispatcher::Gate(TimeMs now) const {
     const TimeMs throttled_until = limiter_.HeldUntil();
     std::lock_guard lock(mutex_);
     switch (hold_.Peek(now)) {
-        case SendingHold::Admission::kSend: break;
-        case SendingHold::Admission::kProbe: gate.kind = SendGate::Kind::kProbe; break;
+        case SendingHold::Admission::kSend:
+            break;
+        case SendingHold::Admission::kProbe:
+            gate.kind = SendGate::Kind::kProbe;
+            break;
         case SendingHold::Admission::kHeld:
             gate.kind = SendGate::Kind::kClosed;
             gate.reopens_at = hold_.next_probe_at().value_or(now);

@@ -1,15 +1,25 @@
 #include "queue/processor.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "common/errors.h"
 
 namespace notify {
+namespace {
+
+// How soon a worker tries again to write records left pending by a store failure.
+constexpr TimeMs kPendingRecordPollMs = 200;
+
+}  // namespace
 
 QueueProcessor::QueueProcessor(Store& store, Dispatcher& dispatcher, const Clock& clock, ProcessorOptions options)
-    : store_(store), dispatcher_(dispatcher), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      dispatcher_(dispatcher),
+      clock_(clock),
+      options_(std::move(options)),
+      pass_helpers_(std::max(1, options_.concurrency) - 1) {}
 
 QueueProcessor::~QueueProcessor() { Stop(); }
 
@@ -32,15 +42,24 @@ void QueueProcessor::Tally(const DispatchResult& result, PassResult& pass) {
         return;
     }
     switch (result.after) {
-        case AfterAttempt::kSent: ++pass.sent; break;
-        case AfterAttempt::kFailed: ++pass.failed; break;
-        case AfterAttempt::kRetry: ++pass.retry_scheduled; break;
+        case AfterAttempt::kSent:
+            ++pass.sent;
+            break;
+        case AfterAttempt::kFailed:
+            ++pass.failed;
+            break;
+        case AfterAttempt::kRetry:
+            ++pass.retry_scheduled;
+            break;
     }
 }
 
 PassResult QueueProcessor::RunOnce(bool force) {
     PassResult pass;
     MarkRun();
+    if (!dispatcher_.WritePendingRecords()) {
+        throw StoreUnavailable("messages already sent wait to be recorded; nothing more is claimed until they are");
+    }
     if (store_.GetSettings().paused) {
         pass.paused = true;
         pass.remaining = store_.QueueDepth();
@@ -87,10 +106,7 @@ PassResult QueueProcessor::RunOnce(bool force) {
             }
         };
         const int threads = std::min<int>(parallelism, static_cast<int>(claimed.size()));
-        std::vector<std::thread> helpers;
-        for (int t = 1; t < threads; ++t) helpers.emplace_back(work);
-        work();
-        for (auto& h : helpers) h.join();
+        pass_helpers_.RunBeside(threads - 1, work);
         if (failure) std::rethrow_exception(failure);
         if (!unsent.empty()) store_.ReleaseLeases(lease.owner, unsent, clock_.NowMs());
         // A forced pass must not loop on the retries it has just scheduled; a probe goes alone.
@@ -165,8 +181,11 @@ void QueueProcessor::WorkerLoop(int index) {
         TimeMs sleep_ms = options_.idle_poll_ms;
         try {
             MarkRun();
-            const SendGate gate = dispatcher_.Gate(clock_.NowMs());
-            if (gate.kind == SendGate::Kind::kClosed) {
+            // A sent message's record comes before any claim: its entry stays leased meanwhile,
+            // and this process takes nothing that might be it.
+            if (!dispatcher_.WritePendingRecords()) {
+                sleep_ms = std::min<TimeMs>(sleep_ms, kPendingRecordPollMs);
+            } else if (const SendGate gate = dispatcher_.Gate(clock_.NowMs()); gate.kind == SendGate::Kind::kClosed) {
                 // Held or throttled: claim nothing until the next probe or the end of the Retry-After.
                 sleep_ms = std::clamp<TimeMs>(gate.reopens_at - clock_.NowMs(), 1, sleep_ms);
             } else if (!store_.GetSettings().paused) {

@@ -12,17 +12,18 @@
 
 #include "common/clock.h"
 #include "queue/dispatcher.h"
+#include "queue/work_pool.h"
 #include "store/store.h"
 
 namespace notify {
 
 struct ProcessorOptions {
-    int concurrency = 4;          // messages in flight at once
-    int batch = 64;               // entries claimed per store round trip (split among workers)
-    TimeMs lease_ms = 30000;      // a claim outlives a provider call; a dead process's claims expire
+    int concurrency = 4;            // messages in flight at once
+    int batch = 64;                 // entries claimed per store round trip (split among workers)
+    TimeMs lease_ms = 30000;        // a claim outlives a provider call; a dead process's claims expire
     TimeMs send_budget_ms = 10000;  // the longest one send may take (the provider timeout)
-    TimeMs idle_poll_ms = 1000;   // longest sleep when nothing is due and nobody wakes us
-    int max_per_pass = 1000;      // RunOnce stops after this many, so the endpoint answers in time
+    TimeMs idle_poll_ms = 1000;     // longest sleep when nothing is due and nobody wakes us
+    int max_per_pass = 1000;        // RunOnce stops after this many, so the endpoint answers in time
     std::string owner = "notifyd";  // lease owner prefix; unique per process
 };
 
@@ -52,7 +53,10 @@ public:
     ~QueueProcessor();
 
     // Claims and sends everything due now (with force, also retries not yet due), up to
-    // max_per_pass messages. Sends nothing while settings say paused.
+    // max_per_pass messages. Sends nothing while settings say paused. The sends of a pass run on
+    // the calling thread and the processor's fixed helper pool (concurrency - 1 threads), which
+    // passes made at once share. Sent messages whose record is still pending are written first;
+    // while that fails, nothing is claimed (StoreUnavailable).
     PassResult RunOnce(bool force);
 
     void Start();
@@ -86,6 +90,7 @@ private:
     std::condition_variable wake_;
     std::uint64_t wake_generation_ = 0;
     std::vector<std::thread> workers_;
+    WorkPool pass_helpers_;  // last: its threads stop before the members fn may use
 };
 
 }  // namespace notify

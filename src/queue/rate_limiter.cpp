@@ -1,8 +1,6 @@
 #include "queue/rate_limiter.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 namespace notify {
 
@@ -43,20 +41,9 @@ void TokenBucket::HoldUntil(TimeMs until) {
 RateLimiter::RateLimiter(int rate_per_second, const Clock& clock)
     : clock_(clock), bucket_(rate_per_second, clock.NowMs()) {}
 
-std::optional<TimeMs> RateLimiter::Acquire(TimeMs max_wait_ms) {
-    for (;;) {
-        TimeMs wait = 0;
-        TimeMs now = 0;
-        {
-            std::lock_guard lock(mutex_);
-            now = clock_.NowMs();
-            wait = bucket_.TryAcquire(now);
-        }
-        if (wait == 0) return std::nullopt;
-        if (wait > max_wait_ms) return now + wait;
-        // Another thread may take the token first; then we wait for the next one.
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-    }
+TimeMs RateLimiter::TryAcquire() {
+    std::lock_guard lock(mutex_);
+    return bucket_.TryAcquire(clock_.NowMs());
 }
 
 void RateLimiter::HoldUntil(TimeMs until) {

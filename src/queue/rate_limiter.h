@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <mutex>
-#include <optional>
 
 #include "common/clock.h"
 
@@ -36,17 +35,15 @@ private:
     TimeMs held_until_ = 0;
 };
 
-// TokenBucket for several threads, on a real clock: the dispatcher waits here before each
-// provider call, whether the send comes from the queue processor or from a request.
+// TokenBucket for several threads, on the injected clock. It never sleeps: it answers how long
+// until a token, and the caller decides (an immediate send is queued, the queue processor may
+// wait a little on its clock or reschedule).
 class RateLimiter final {
 public:
     RateLimiter(int rate_per_second, const Clock& clock);
-
-    // Takes a token, sleeping for it when it comes within max_wait_ms, and returns nullopt.
-    // Otherwise takes nothing and returns the time from which to try again (the caller
-    // reschedules rather than hold a thread, or a request, through a long Retry-After).
-    std::optional<TimeMs> Acquire(TimeMs max_wait_ms);
-
+    // Takes a token and returns 0 when one is free now; otherwise takes nothing and returns how
+    // many milliseconds until one will be (also through a provider's Retry-After).
+    TimeMs TryAcquire();
     void HoldUntil(TimeMs until);
     TimeMs HeldUntil() const;
 

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "notify/model.h"
+#include "notify/retry.h"
 
 namespace notify {
 
@@ -34,7 +35,8 @@ struct EnqueueResult {
 struct AttemptResult {
     Attempt attempt;
     std::string lease_owner;  // the owner of the lease the attempt was made under
-    enum class Next { kSent, kRetry, kFailed } next = Next::kRetry;
+    using Next = AfterAttempt;  // the one outcome enum (notify/retry.h), under the store's old name
+    Next next = Next::kRetry;
     TimeMs next_attempt_at = 0;  // for kRetry
     TimeMs now = 0;
 };
@@ -120,6 +122,12 @@ public:
     // created = false and writes nothing.
     virtual EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at,
                                   const std::optional<Lease>& claim) = 0;
+
+    // Enqueue for many messages (no claim) in one durable transaction: each item follows the same
+    // rules (opt-out, idempotency key; a key repeated within the batch stores one message and the
+    // later items get it with created = false). Results in input order. A store failure writes
+    // none of them.
+    virtual std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) = 0;
 
     // Leases up to `limit` entries due at `now` (all entries when force) whose lease is free or
     // expired, oldest due first, marks their messages `sending`, and returns the messages.

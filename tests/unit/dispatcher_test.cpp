@@ -1,16 +1,16 @@
 // The dispatcher's pacing (sending held after a stop-all fault, Retry-After, the recipient gap)
 // with a manual clock, a scripted provider and a real SQLite store: no sleeps, no network.
+#include "queue/dispatcher.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <deque>
 #include <filesystem>
 #include <mutex>
 
-#include <unistd.h>
-
 #include "notify/ids.h"
 #include "providers/provider.h"
-#include "queue/dispatcher.h"
 #include "queue/processor.h"
 #include "scripted_provider.h"
 #include "store/sqlite/sqlite_store.h"
@@ -61,14 +61,16 @@ SendOutcome ServerError() {
 class DispatcherTest : public ::testing::Test {
 protected:
     DispatcherTest() {
+        SystemRandom unique;  // a directory of its own, whatever the seed of random_
         dir_ = std::filesystem::temp_directory_path() /
-               ("notifyd-dispatcher-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart));
+               ("notifyd-dispatcher-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart, unique));
         store_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
         store_->Migrate();
         ThroughputOptions throughput;
         throughput.rate_per_second = 0;  // the token bucket has its own tests; here it never waits
         throughput.probe_interval_ms = kProbeMs;
-        dispatcher_ = std::make_unique<Dispatcher>(*store_, provider_, clock_, RetryPolicy{1, 1000, 8000}, throughput);
+        dispatcher_ =
+            std::make_unique<Dispatcher>(*store_, provider_, clock_, random_, RetryPolicy{1, 1000, 8000}, throughput);
         ProcessorOptions options;
         options.concurrency = 1;
         options.lease_ms = 60000;
@@ -86,7 +88,7 @@ protected:
     // Stored and leased to "test", as an immediate send leaves it.
     Message Leased(const std::string& phone = "+919876543210") {
         Message m;
-        m.id = NewMessageId(clock_.NowMs());
+        m.id = NewMessageId(clock_.NowMs(), random_);
         m.phone = phone;
         m.message_type = "welcome";
         m.provider_template_name = "welcome";
@@ -100,6 +102,7 @@ protected:
 
     std::filesystem::path dir_;
     ManualClock clock_{kStart};
+    SeededRandom random_{1};
     ScriptedProvider provider_;
     std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<Dispatcher> dispatcher_;

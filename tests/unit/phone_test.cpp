@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 
@@ -201,6 +202,51 @@ TEST(SplitE164, RefusesWhatIsNotE164WithAnAssignedCountryCode) {
                              "+9198765432101234", "+91987654321a", "+999123456789", "++919876543210"}) {
         EXPECT_FALSE(SplitE164(text)) << text;
     }
+}
+
+void ExpectSameAnswer(const std::optional<Phone>& got, const std::optional<Phone>& full, const std::string& what) {
+    ASSERT_EQ(got.has_value(), full.has_value()) << what;
+    if (!full) return;
+    EXPECT_EQ(got->e164, full->e164) << what;
+    EXPECT_EQ(got->country_code, full->country_code) << what;
+    EXPECT_EQ(got->national_number, full->national_number) << what;
+}
+
+// The cache of validated numbers answers exactly what the full parse answers: first asked (a
+// miss) and asked again (a hit), for valid and invalid numbers, written in every accepted form,
+// read with different default regions.
+TEST(ParsePhone, RememberedNumbersGiveExactlyTheFullParsesAnswer) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < 400; ++i) {
+        const std::string digits = std::to_string(6000000000LL + 9876543LL * i);  // 10 digits, 6..9 first
+        texts.push_back("+91" + digits);
+        texts.push_back(digits);
+        texts.push_back("0" + digits);
+        texts.push_back(digits.substr(0, 5) + " " + digits.substr(5));
+        texts.push_back("+1 (" + digits.substr(0, 3) + ") " + digits.substr(3, 3) + "-" + digits.substr(6));
+        texts.push_back("+44" + digits);
+        texts.push_back("+9" + digits);
+        texts.push_back(digits.substr(1));  // too short for most regions
+        texts.push_back("+91" + digits + "1");
+    }
+    for (const char* region : {"IN", "US", "GB", "ZZ"}) {
+        int valid = 0;
+        for (const std::string& text : texts) {
+            const auto full = ParsePhoneUncached(text, region);
+            valid += full ? 1 : 0;
+            ExpectSameAnswer(ParsePhone(text, region), full, text + " in " + region);
+            ExpectSameAnswer(ParsePhone(text, region), full, text + " in " + region + ", asked again");
+        }
+        EXPECT_GT(valid, 100) << region;  // both answers were exercised
+        EXPECT_LT(valid, static_cast<int>(texts.size())) << region;
+    }
+}
+
+TEST(ParsePhone, ANumberValidInOneRegionIsNotRememberedForAnother) {
+    ASSERT_TRUE(ParsePhone("9876543210", "IN"));
+    EXPECT_EQ(ParsePhone("9876543210", "IN")->e164, "+919876543210");
+    ExpectSameAnswer(ParsePhone("9876543210", "US"), ParsePhoneUncached("9876543210", "US"), "9876543210 in US");
+    EXPECT_FALSE(ParsePhone("9876543210", "ZZ"));
 }
 
 }  // namespace

@@ -1,19 +1,21 @@
 // The queue processor driven one pass at a time, with a manual clock, a scripted provider and a
 // real SQLite store in a temporary directory: no sleeps, no network.
-#include <gtest/gtest.h>
+#include "queue/processor.h"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
 #include <deque>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <set>
-
-#include <unistd.h>
+#include <thread>
 
 #include "notify/ids.h"
 #include "providers/provider.h"
 #include "queue/dispatcher.h"
-#include "queue/processor.h"
 #include "scripted_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -43,13 +45,14 @@ SendOutcome Permanent() {
 class ProcessorTest : public ::testing::Test {
 protected:
     ProcessorTest() {
+        SystemRandom unique;  // a directory of its own, whatever the seed of random_
         dir_ = std::filesystem::temp_directory_path() /
-               ("notifyd-processor-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart));
+               ("notifyd-processor-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart, unique));
         store_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
         store_->Migrate();
         ThroughputOptions unlimited;
         unlimited.rate_per_second = 0;
-        dispatcher_ = std::make_unique<Dispatcher>(*store_, provider_, clock_, policy_, unlimited);
+        dispatcher_ = std::make_unique<Dispatcher>(*store_, provider_, clock_, random_, policy_, unlimited);
         ProcessorOptions options;
         options.concurrency = 2;
         options.batch = 8;
@@ -67,7 +70,7 @@ protected:
 
     std::string Enqueue(const std::string& phone = "+919876543210") {
         Message m;
-        m.id = NewMessageId(clock_.NowMs());
+        m.id = NewMessageId(clock_.NowMs(), random_);
         m.phone = phone;
         m.message_type = "welcome";
         m.provider_template_name = "welcome";
@@ -82,6 +85,7 @@ protected:
 
     std::filesystem::path dir_;
     ManualClock clock_{kStart};
+    SeededRandom random_{1};
     ScriptedProvider provider_{clock_};
     RetryPolicy policy_{3, 1000, 8000};
     std::unique_ptr<SqliteStore> store_;
@@ -218,6 +222,72 @@ TEST_F(ProcessorTest, ADeadWorkersLeaseIsTakenAgainAfterItExpires) {
     EXPECT_EQ(processor_->RunOnce(false).sent, 1);
     EXPECT_EQ(Get(id).status, MessageStatus::kSent);
     EXPECT_EQ(provider_.sent_ids, std::vector<std::string>{id});
+}
+
+int ThreadsInThisProcess() {
+    int count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+    return count;
+}
+
+// Holds each send until `callers` sends are in progress at once (bounded, so that a bug cannot
+// hang the suite), and notes the most threads this process had meanwhile.
+class GatheringProvider final : public Provider {
+public:
+    explicit GatheringProvider(int callers) : callers_(callers) {}
+    std::string Name() const override { return "gathering"; }
+    SendOutcome Send(const OutboundMessage& message) override {
+        std::unique_lock lock(mutex_);
+        most_threads = std::max(most_threads, ThreadsInThisProcess());
+        ++in_flight;
+        most_in_flight = std::max(most_in_flight, in_flight);
+        if (in_flight >= callers_) all_in_.notify_all();
+        all_in_.wait_for(lock, std::chrono::seconds(5), [&] { return in_flight >= callers_ || released_; });
+        released_ = true;  // once gathered, nobody waits again
+        --in_flight;
+        SendOutcome ok;
+        ok.kind = SendOutcome::Kind::kAccepted;
+        ok.http_status = 200;
+        ok.provider_message_id = "prov-" + message.id;
+        return ok;
+    }
+
+    int most_threads = 0;
+    int in_flight = 0;
+    int most_in_flight = 0;
+
+private:
+    const int callers_;
+    bool released_ = false;
+    std::mutex mutex_;
+    std::condition_variable all_in_;
+};
+
+TEST_F(ProcessorTest, PassesMadeAtOnceShareAFixedPoolInsteadOfStartingThreads) {
+    constexpr int kCallers = 8;
+    for (int i = 0; i < kCallers * 8; ++i) Enqueue("+9198765432" + std::to_string(10 + i));
+    GatheringProvider provider(kCallers);
+    ThroughputOptions unlimited;
+    unlimited.rate_per_second = 0;
+    Dispatcher dispatcher(*store_, provider, clock_, random_, policy_, unlimited);
+    ProcessorOptions options;
+    options.concurrency = 2;  // a pool of one helper
+    options.batch = 8;
+    options.owner = "gather";
+    QueueProcessor processor(*store_, dispatcher, clock_, options);
+    const int before = ThreadsInThisProcess();  // the pool is made with the processor
+
+    std::vector<std::thread> callers;
+    std::vector<PassResult> passes(kCallers);
+    for (int c = 0; c < kCallers; ++c) callers.emplace_back([&, c] { passes[c] = processor.RunOnce(false); });
+    for (auto& caller : callers) caller.join();
+
+    int sent = 0;
+    for (const PassResult& pass : passes) sent += pass.sent;
+    EXPECT_EQ(sent, kCallers * 8);
+    EXPECT_GE(provider.most_in_flight, kCallers);  // every pass was sending at the same time
+    // The callers' own threads, and none per call: the pool was already counted.
+    EXPECT_LE(provider.most_threads, before + kCallers);
 }
 
 }  // namespace

@@ -22,10 +22,6 @@ inline constexpr const char* kRollback = "ROLLBACK";
 inline constexpr const char* kSavepoint = "SAVEPOINT group_member";
 inline constexpr const char* kReleaseSavepoint = "RELEASE group_member";
 inline constexpr const char* kRollbackToSavepoint = "ROLLBACK TO group_member";
-// One item of a batch inside a group member's savepoint (see EnqueueOne).
-inline constexpr const char* kBatchItemSavepoint = "SAVEPOINT batch_item";
-inline constexpr const char* kReleaseBatchItem = "RELEASE batch_item";
-inline constexpr const char* kRollbackToBatchItem = "ROLLBACK TO batch_item";
 
 inline constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -54,6 +54,7 @@ public:
     void RecordTokenUse(std::string_view token_hash, TimeMs at) override;
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
+    std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
     bool CompleteAttempt(const AttemptResult& result) override;
     std::size_t ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,

@@ -22,9 +22,8 @@ namespace notify {
 // and returns the first message with created = false. The one per-message routine of
 // SqliteStore::Enqueue and of a batch enqueue, so that opt-outs and counters (added to
 // connection.counters() as the last step, once every statement succeeded) come out the same for
-// both. Throws StoreUnavailable on a constraint failure (a repeated id): a caller storing several
-// messages in one transaction wraps each call in its own savepoint (kBatchItemSavepoint), and on
-// rolling an item back also undoes its counter changes (counters().Mark() before, UndoTo after).
+// both. Throws StoreUnavailable on a constraint failure (a repeated id); EnqueueBatch lets that undo
+// the whole batch (its group member's savepoint, counters included): a batch is stored whole or not.
 EnqueueResult EnqueueOne(SqliteConnection& connection, const Message& message, TimeMs next_attempt_at,
                          const std::optional<Lease>& claim, std::string_view operation);
 
