@@ -32,6 +32,9 @@ public:
     void PutSettings(const Settings& settings) override { inner_.PutSettings(settings); }
     void InsertToken(const ApiToken& token) override { inner_.InsertToken(token); }
     std::optional<ApiToken> FindTokenByHash(std::string_view hash) override { return inner_.FindTokenByHash(hash); }
+    void RecordTokenUse(std::string_view hash, TimeMs at) override { inner_.RecordTokenUse(hash, at); }
+    std::vector<ApiToken> ListTokens() override { return inner_.ListTokens(); }
+    int RevokeTokens(std::string_view name) override { return inner_.RevokeTokens(name); }
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override {
         return inner_.Enqueue(message, next_attempt_at, claim);
     }
