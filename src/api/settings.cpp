@@ -1,6 +1,7 @@
 // GET|PUT /settings: switches operators use during rollout and incidents.
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "api/json_io.h"

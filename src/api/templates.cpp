@@ -1,4 +1,6 @@
 // GET /templates, GET|PUT /templates/{name}, POST /templates/{name}/preview.
+#include "notify/templates.h"
+
 #include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
@@ -6,7 +8,6 @@
 #include "common/errors.h"
 #include "http/errors.h"
 #include "http/router.h"
-#include "notify/templates.h"
 #include "store/store.h"
 
 namespace notify {

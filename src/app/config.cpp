@@ -34,8 +34,8 @@ long long GetInt(const std::map<std::string, std::string>& vars, const std::stri
     const auto* end = text->data() + text->size();
     const auto [ptr, ec] = std::from_chars(text->data(), end, value);
     if (ec != std::errc() || ptr != end || value < min || value > max) {
-        throw ConfigError(key + ": must be a whole number from " + std::to_string(min) + " to " +
-                          std::to_string(max) + " (got \"" + *text + "\")");
+        throw ConfigError(key + ": must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                          " (got \"" + *text + "\")");
     }
     return value;
 }
@@ -149,7 +149,8 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
     config.provider = provider.value_or(any_credential ? "myoperator" : "sandbox");
     if (config.provider == "myoperator") {
         // Half-set credentials are a mistake, not a reason to fall back to the sandbox silently.
-        if (config.myoperator.api_key.empty()) throw ConfigError("MYOPERATOR_API_KEY: required to send through MyOperator");
+        if (config.myoperator.api_key.empty())
+            throw ConfigError("MYOPERATOR_API_KEY: required to send through MyOperator");
         if (config.myoperator.company_id.empty()) {
             throw ConfigError("MYOPERATOR_ACCOUNT_ID: required to send through MyOperator");
         }

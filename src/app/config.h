@@ -33,16 +33,16 @@ struct Config {
     int provider_probe_interval_ms = 30000;  // PROVIDER_PROBE_INTERVAL_MS: one probe this often while held
     // Beyond the contract: tuning with safe defaults.
     std::string log_level = "info";
-    int http_threads = 2;           // HTTP_THREADS: socket threads
-    int handler_threads = 64;       // HANDLER_THREADS: request handlers (may wait on the provider or a commit)
-    int handler_queue_limit = 1024;  // HANDLER_QUEUE_LIMIT: requests waiting for a handler; more get 503
-    int max_connections = 10000;     // MAX_CONNECTIONS: open HTTP connections (lowered to fit the fd limit)
-    int header_timeout_ms = 10000;   // HEADER_TIMEOUT_MS: a request's header section, from its first byte
-    int body_timeout_ms = 30000;     // BODY_TIMEOUT_MS: a request's body, from the end of its header section
-    int processor_concurrency = 16;  // PROCESSOR_CONCURRENCY: sends in flight from the background processor
-    int processor_batch = 64;       // PROCESSOR_BATCH: entries claimed at once
+    int http_threads = 2;               // HTTP_THREADS: socket threads
+    int handler_threads = 64;           // HANDLER_THREADS: request handlers (may wait on the provider or a commit)
+    int handler_queue_limit = 1024;     // HANDLER_QUEUE_LIMIT: requests waiting for a handler; more get 503
+    int max_connections = 10000;        // MAX_CONNECTIONS: open HTTP connections (lowered to fit the fd limit)
+    int header_timeout_ms = 10000;      // HEADER_TIMEOUT_MS: a request's header section, from its first byte
+    int body_timeout_ms = 30000;        // BODY_TIMEOUT_MS: a request's body, from the end of its header section
+    int processor_concurrency = 16;     // PROCESSOR_CONCURRENCY: sends in flight from the background processor
+    int processor_batch = 64;           // PROCESSOR_BATCH: entries claimed at once
     int processor_idle_poll_ms = 1000;  // PROCESSOR_IDLE_POLL_MS: longest sleep when nothing is due
-    int shutdown_grace_ms = 15000;  // SHUTDOWN_GRACE_MS: how long in-flight work may finish at SIGTERM
+    int shutdown_grace_ms = 15000;      // SHUTDOWN_GRACE_MS: how long in-flight work may finish at SIGTERM
 
     // Values that must never reach a log line or a response (for the log redactor).
     std::vector<std::string> Secrets() const;

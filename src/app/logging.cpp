@@ -1,13 +1,13 @@
 #include "app/logging.h"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <utility>
-
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 namespace notify {
 namespace {

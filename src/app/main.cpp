@@ -1,8 +1,8 @@
 // notifyd: the only wiring of command line to the commands in src/app/commands.cpp.
-#include <iostream>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+#include <iostream>
 
 #include "app/commands.h"
 #include "app/config.h"

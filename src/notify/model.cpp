@@ -55,9 +55,12 @@ std::optional<Role> ParseRole(std::string_view text) {
 
 std::string_view ToString(AttemptOutcome outcome) {
     switch (outcome) {
-        case AttemptOutcome::kAccepted: return "accepted";
-        case AttemptOutcome::kRetryable: return "retryable";
-        case AttemptOutcome::kPermanent: return "permanent";
+        case AttemptOutcome::kAccepted:
+            return "accepted";
+        case AttemptOutcome::kRetryable:
+            return "retryable";
+        case AttemptOutcome::kPermanent:
+            return "permanent";
     }
     std::abort();
 }

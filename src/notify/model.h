@@ -36,14 +36,14 @@ struct Template {
 };
 
 struct Message {
-    std::string id;  // public id, time-ordered
+    std::string id;     // public id, time-ordered
     std::string phone;  // E.164
     std::string message_type;
     // What we accepted is what we send: the template is rendered at enqueue time.
     std::string provider_template_name;
     std::string language;
     std::vector<std::string> parameters;  // body parameters "1", "2", ... in order
-    std::string context_json;              // the caller's context, as given (values as text)
+    std::string context_json;             // the caller's context, as given (values as text)
     MessageStatus status = MessageStatus::kQueued;
     std::string provider_message_id;
     int attempts = 0;
@@ -89,9 +89,9 @@ struct StatusEvent {
 };
 
 struct Settings {
-    bool enabled = true;         // false: new messages are refused
-    bool paused = false;         // true: messages are accepted and queued, nothing is sent
-    int rollout_percent = 100;   // share of business events that send (staged rollout)
+    bool enabled = true;                // false: new messages are refused
+    bool paused = false;                // true: messages are accepted and queued, nothing is sent
+    int rollout_percent = 100;          // share of business events that send (staged rollout)
     int recipient_min_gap_seconds = 0;  // minimum gap between two messages to one recipient; 0 = off
     TimeMs updated_at = 0;
     std::string updated_by;

@@ -17,8 +17,10 @@ TimeMs NextRetryDelayMs(int attempts_made, const RetryPolicy& policy, std::optio
 
 AfterAttempt DecideAfterAttempt(AttemptOutcome outcome, int attempts_made, const RetryPolicy& policy) {
     switch (outcome) {
-        case AttemptOutcome::kAccepted: return AfterAttempt::kSent;
-        case AttemptOutcome::kPermanent: return AfterAttempt::kFailed;
+        case AttemptOutcome::kAccepted:
+            return AfterAttempt::kSent;
+        case AttemptOutcome::kPermanent:
+            return AfterAttempt::kFailed;
         case AttemptOutcome::kRetryable:
             return attempts_made >= policy.max_attempts ? AfterAttempt::kFailed : AfterAttempt::kRetry;
     }

@@ -1,7 +1,6 @@
 #include "notify/send_request.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
@@ -37,11 +36,13 @@ SendRequest ParseSendRequest(const nlohmann::json& body, std::string_view defaul
 
     if (body.contains("idempotency_key") && !body["idempotency_key"].is_null()) {
         const auto& key = body["idempotency_key"];
-        if (!key.is_string()) throw InvalidInput("invalid_field", "idempotency_key must be a string", "idempotency_key");
+        if (!key.is_string())
+            throw InvalidInput("invalid_field", "idempotency_key must be a string", "idempotency_key");
         std::string value = key.get<std::string>();
         const bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
         if (value.empty() || value.size() > 128 || !printable) {
-            throw InvalidInput("invalid_field", "idempotency_key must be 1 to 128 printable ASCII characters, no spaces",
+            throw InvalidInput("invalid_field",
+                               "idempotency_key must be 1 to 128 printable ASCII characters, no spaces",
                                "idempotency_key");
         }
         request.idempotency_key = std::move(value);

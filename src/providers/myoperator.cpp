@@ -1,17 +1,16 @@
 #include "providers/myoperator.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/clock.h"
 #include "providers/retry_after.h"
@@ -28,8 +27,7 @@ constexpr long kMaxConnectTimeoutMs = 5000;
 
 // The account, not the message, is at fault: every message would fail the same way until someone
 // tops up the wallet or re-enables the number, so the messages are kept and sending pauses.
-constexpr std::array<std::string_view, 4> kAccountBlockingCodes = {"CHAT_4001", "CHAT_0302", "CHAT_0303",
-                                                                   "CHAT_0304"};
+constexpr std::array<std::string_view, 4> kAccountBlockingCodes = {"CHAT_4001", "CHAT_0302", "CHAT_0303", "CHAT_0304"};
 // WhatsApp throughput (130429) and per-recipient pair rate (131056) limits: retry later.
 constexpr std::array<std::string_view, 2> kRateLimitCodes = {"130429", "131056"};
 
@@ -161,9 +159,9 @@ std::string ProviderMessage(const json& body) {
     const json* error = Member(body, "error");
     const json* first = FirstError(body);
     const std::array<const json*, 7> candidates = {
-        Member(body, "message"),   error ? Member(*error, "message") : nullptr, error,
-        Member(body, "error_message"), first ? Member(*first, "message") : nullptr,
-        first,                         Member(body, "detail")};
+        Member(body, "message"),       error ? Member(*error, "message") : nullptr, error,
+        Member(body, "error_message"), first ? Member(*first, "message") : nullptr, first,
+        Member(body, "detail")};
     for (const json* candidate : candidates) {
         if (candidate != nullptr && candidate->is_string() && !candidate->get<std::string>().empty()) {
             return candidate->get<std::string>();
@@ -204,9 +202,12 @@ std::string MaskedPhone(const OutboundMessage& message) {
 
 std::string_view KindName(SendOutcome::Kind kind) {
     switch (kind) {
-        case SendOutcome::Kind::kAccepted: return "accepted";
-        case SendOutcome::Kind::kRetryable: return "retryable";
-        case SendOutcome::Kind::kPermanent: return "permanent";
+        case SendOutcome::Kind::kAccepted:
+            return "accepted";
+        case SendOutcome::Kind::kRetryable:
+            return "retryable";
+        case SendOutcome::Kind::kPermanent:
+            return "permanent";
     }
     return "unknown";
 }
@@ -309,7 +310,7 @@ SendOutcome Perform(const MyOperatorOptions& options, const std::string& url, co
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "notifyd");
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kMaxConnectTimeoutMs));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts in a threaded process
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);        // no SIGALRM for timeouts in a threaded process
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would re-send a POST somewhere else
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -11,10 +11,10 @@ namespace notify {
 
 struct MyOperatorOptions {
     std::string base_url = "https://publicapi.myoperator.co";  // no trailing slash needed
-    std::string api_key;          // sent as "Authorization: Bearer <key>"; never logged
-    std::string company_id;       // sent as X-MYOP-COMPANY-ID
-    std::string phone_number_id;  // the business number's phone_number_id
-    std::chrono::milliseconds timeout{10000};  // whole call, connect included
+    std::string api_key;                                       // sent as "Authorization: Bearer <key>"; never logged
+    std::string company_id;                                    // sent as X-MYOP-COMPANY-ID
+    std::string phone_number_id;                               // the business number's phone_number_id
+    std::chrono::milliseconds timeout{10000};                  // whole call, connect included
 };
 
 // Pure pieces, unit-tested without a network.

@@ -8,22 +8,22 @@
 namespace notify {
 
 struct OutboundMessage {
-    std::string id;                  // our message id, sent as myop_ref_id
-    std::string country_code;        // digits, no '+', e.g. "91"
-    std::string national_number;     // digits, e.g. "9876543210"
-    std::string template_name;       // provider's template name
-    std::string language;            // e.g. "en"
+    std::string id;                       // our message id, sent as myop_ref_id
+    std::string country_code;             // digits, no '+', e.g. "91"
+    std::string national_number;          // digits, e.g. "9876543210"
+    std::string template_name;            // provider's template name
+    std::string language;                 // e.g. "en"
     std::vector<std::string> parameters;  // body parameters "1", "2", ...
 };
 
 struct SendOutcome {
     enum class Kind { kAccepted, kRetryable, kPermanent };
     Kind kind = Kind::kRetryable;
-    std::string provider_message_id;               // set when accepted
+    std::string provider_message_id;                  // set when accepted
     std::optional<std::chrono::seconds> retry_after;  // from Retry-After, when given
-    int http_status = 0;                           // 0 when no HTTP response came back
-    std::string error;                             // provider's code and message, for people; no secrets
-    bool stops_all_sending = false;                // wallet empty, number disabled, bad credentials
+    int http_status = 0;                              // 0 when no HTTP response came back
+    std::string error;                                // provider's code and message, for people; no secrets
+    bool stops_all_sending = false;                   // wallet empty, number disabled, bad credentials
 };
 
 // The one I/O seam to the WhatsApp provider. Implementations must be thread-safe, must never

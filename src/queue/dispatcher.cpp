@@ -133,9 +133,10 @@ bool Dispatcher::Record(const AttemptResult& record, bool accepted) {
             if (!store_.CompleteAttempt(record)) {
                 // Our lease expired and another worker holds the entry now: the attempt is on
                 // record, the message's state is the newer owner's to set.
-                spdlog::warn("message {}: the lease of {} had passed to another worker; attempt recorded, state left "
-                             "to it",
-                             record.attempt.message_id, record.lease_owner);
+                spdlog::warn(
+                    "message {}: the lease of {} had passed to another worker; attempt recorded, state left "
+                    "to it",
+                    record.attempt.message_id, record.lease_owner);
             }
             return true;
         } catch (const StoreUnavailable& e) {

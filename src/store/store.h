@@ -34,7 +34,7 @@ struct EnqueueResult {
 // How one provider attempt ends, applied to the message and its queue entry in one transaction.
 struct AttemptResult {
     Attempt attempt;
-    std::string lease_owner;  // the owner of the lease the attempt was made under
+    std::string lease_owner;    // the owner of the lease the attempt was made under
     using Next = AfterAttempt;  // the one outcome enum (notify/retry.h), under the store's old name
     Next next = Next::kRetry;
     TimeMs next_attempt_at = 0;  // for kRetry

@@ -2,20 +2,19 @@
 // MyOperatorProvider against it as it would run against MyOperator.
 
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "providers/myoperator.h"
 
@@ -222,8 +221,8 @@ TEST_F(FakeMyOperatorTest, RefusesBadCredentialsLikeMyOperator) {
 
 TEST_F(FakeMyOperatorTest, RefusesTemplateParametersWhatsAppWouldRefuse) {
     MyOperatorProvider provider(Options());
-    for (const std::string& bad : {std::string(""), std::string("two\nlines"), std::string("a\tb"),
-                                   std::string("five     spaces")}) {
+    for (const std::string& bad :
+         {std::string(""), std::string("two\nlines"), std::string("a\tb"), std::string("five     spaces")}) {
         SendOutcome outcome = provider.Send(Message("m", {"Asha", bad}));
         EXPECT_EQ(outcome.http_status, 400) << bad;
         EXPECT_EQ(outcome.kind, Kind::kPermanent) << bad;

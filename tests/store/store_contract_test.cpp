@@ -563,8 +563,10 @@ TYPED_TEST(StoreContractTest, SettingsStartAtTheDefaultsAndRoundTrip) {
 }
 
 TYPED_TEST(StoreContractTest, TokensAreFoundByTheirHash) {
-    this->store_->InsertToken(ApiToken{"deploy-bot", Role::kOperator, std::string(64, 'a'), kT0, std::nullopt, std::nullopt});
-    this->store_->InsertToken(ApiToken{"dashboard", Role::kViewer, std::string(64, 'b'), kT0 + 1, std::nullopt, std::nullopt});
+    this->store_->InsertToken(
+        ApiToken{"deploy-bot", Role::kOperator, std::string(64, 'a'), kT0, std::nullopt, std::nullopt});
+    this->store_->InsertToken(
+        ApiToken{"dashboard", Role::kViewer, std::string(64, 'b'), kT0 + 1, std::nullopt, std::nullopt});
 
     const std::optional<ApiToken> bot = this->store_->FindTokenByHash(std::string(64, 'a'));
     ASSERT_TRUE(bot.has_value());

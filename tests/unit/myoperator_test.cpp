@@ -1,7 +1,10 @@
 #include "providers/myoperator.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,14 +13,10 @@
 #include <ctime>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 namespace notify {
 namespace {
@@ -374,8 +373,9 @@ private:
 };
 
 std::string HttpResponseText(int status, const std::string& body, const std::string& extra_headers = {}) {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+           extra_headers + "\r\n" + body;
 }
 
 MyOperatorOptions OptionsFor(const std::string& base_url, milliseconds timeout = milliseconds(5000)) {
@@ -443,9 +443,8 @@ TEST(MyOperatorProvider, CapturesRetryAfterFromTheResponse) {
 }
 
 TEST(MyOperatorProvider, DoesNotFollowRedirects) {
-    RawHttpListener listener([](const std::string&) {
-        return HttpResponseText(307, "", "Location: http://127.0.0.1:1/elsewhere\r\n");
-    });
+    RawHttpListener listener(
+        [](const std::string&) { return HttpResponseText(307, "", "Location: http://127.0.0.1:1/elsewhere\r\n"); });
     MyOperatorProvider provider(OptionsFor(listener.base_url()));
     SendOutcome outcome = provider.Send(SampleMessage());
     EXPECT_EQ(outcome.kind, Kind::kRetryable);

@@ -1,12 +1,12 @@
 #include "fake_myoperator.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "common/clock.h"
 #include "common/time_format.h"
@@ -247,13 +247,10 @@ bool FakeMyOperator::Wait(std::chrono::milliseconds delay) {
 std::pair<std::size_t, std::uint64_t> FakeMyOperator::Record(const HttpRequest& request, const json& body) {
     json headers = json::object();
     for (const auto& [name, value] : request.headers) headers[name] = value;
-    json record = {{"method", request.method},
-                   {"path", request.path},
-                   {"target", request.target},
-                   {"headers", headers},
-                   {"body", body},
-                   {"received_at", FormatIsoTime(SystemClock().NowMs())},
-                   {"response_status", nullptr}};
+    json record = {
+        {"method", request.method},  {"path", request.path}, {"target", request.target},
+        {"headers", headers},        {"body", body},         {"received_at", FormatIsoTime(SystemClock().NowMs())},
+        {"response_status", nullptr}};
     if (body.is_null()) record["raw_body"] = request.body;
     std::lock_guard lock(mutex_);
     requests_.push_back(std::move(record));
@@ -310,21 +307,25 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
 
         const Behaviour behaviour = TakeBehaviour();
         switch (behaviour.mode) {
-            case Mode::kError500: return JsonResponse(500, {{"message", nullptr}});
+            case Mode::kError500:
+                return JsonResponse(500, {{"message", nullptr}});
             case Mode::kError429: {
                 HttpResponse limited = MyOperatorError(429, "429", "Too many requests");
                 limited.headers.emplace_back("Retry-After", std::to_string(behaviour.retry_after_seconds));
                 return limited;
             }
-            case Mode::kError400: return MyOperatorError(400, "400", "Invalid request (fake error400 mode)");
-            case Mode::kWallet: return MyOperatorError(400, "CHAT_4001", "Insufficient wallet balance");
+            case Mode::kError400:
+                return MyOperatorError(400, "400", "Invalid request (fake error400 mode)");
+            case Mode::kWallet:
+                return MyOperatorError(400, "CHAT_4001", "Insufficient wallet balance");
             case Mode::kHang:
                 if (!Wait(behaviour.delay)) return MyOperatorError(503, "503", "Fake is shutting down or was reset");
                 return MyOperatorError(504, "504", "Fake hang ended");
             case Mode::kSlow:
                 if (!Wait(behaviour.delay)) return MyOperatorError(503, "503", "Fake is shutting down or was reset");
                 break;
-            case Mode::kOk: break;
+            case Mode::kOk:
+                break;
         }
 
         if (body.is_discarded()) return MyOperatorError(400, "400", "Invalid JSON body");

@@ -7,6 +7,8 @@
 // SIGTERM or SIGINT. See fake_myoperator.h for the HTTP surface.
 
 #include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
@@ -15,9 +17,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "fake_myoperator.h"
 #include "http/server.h"
@@ -108,8 +107,8 @@ int main(int argc, char** argv) {
     try {
         port = server.Start();
     } catch (const std::exception& e) {
-        std::cerr << "fake_myoperator: cannot listen on " << arguments.host << ":" << arguments.port << ": "
-                  << e.what() << "\n";
+        std::cerr << "fake_myoperator: cannot listen on " << arguments.host << ":" << arguments.port << ": " << e.what()
+                  << "\n";
         return 1;
     }
     std::printf("listening on %s:%u\n", arguments.host.c_str(), static_cast<unsigned>(port));

@@ -282,7 +282,6 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
                  [&](SqliteConnection& c) { return EnqueueOne(c, message, next_attempt_at, claim, kOperation); });
 }
 
-
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
     constexpr const char* kOperation = "claim due messages";
     if (limit <= 0) return {};
