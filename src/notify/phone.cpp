@@ -73,6 +73,21 @@ ValidatedPhones& Validated() {
     return phones;
 }
 
+// India, the business's market: "+91" and ten digits, the first not 0. For exactly this shape
+// libphonenumber's Parse yields country code 91 and the ten digits as the national number (there
+// is no national prefix to strip, and no leading zero), so only the validation is left to run; it
+// is a third of the full parse's cost. ParsePhoneFast.AgreesWithTheFullParse checks the answers
+// against ParsePhoneUncached.
+constexpr std::string_view kIndiaPrefix = "+91";
+constexpr std::size_t kIndiaNationalDigits = 10;
+
+bool IsPlainIndianE164(std::string_view text) {
+    if (text.size() != kIndiaPrefix.size() + kIndiaNationalDigits || !text.starts_with(kIndiaPrefix)) return false;
+    const std::string_view national = text.substr(kIndiaPrefix.size());
+    return national.front() != '0' &&
+           std::all_of(national.begin(), national.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_region) {
@@ -82,7 +97,7 @@ std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_
     key.reserve(default_region.size() + 1 + text.size());
     key.append(default_region).append(1, '|').append(text);  // '|' is in neither a region nor a number
     if (auto known = Validated().Find(key)) return known;
-    auto phone = ParsePhoneUncached(text, default_region);
+    auto phone = IsPlainIndianE164(text) ? ValidatePlainIndianE164(text) : ParsePhoneUncached(text, default_region);
     if (phone) Validated().Remember(std::move(key), *phone);
     return phone;
 }
@@ -112,6 +127,18 @@ std::optional<Phone> ParsePhoneUncached(std::string_view text, std::string_view 
     phone.country_code = std::to_string(number.country_code());
     util.GetNationalSignificantNumber(number, &phone.national_number);
     return phone;
+}
+
+std::optional<Phone> ValidatePlainIndianE164(std::string_view text) {
+    if (!IsPlainIndianE164(text)) return std::nullopt;
+    const std::string_view national = text.substr(kIndiaPrefix.size());
+    std::uint64_t value = 0;
+    for (char c : national) value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    PhoneNumber number;
+    number.set_country_code(91);
+    number.set_national_number(value);
+    if (!Util().IsValidNumber(number)) return std::nullopt;
+    return Phone{std::string(text), "91", std::string(national)};
 }
 
 Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, const std::string& field) {

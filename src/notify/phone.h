@@ -22,6 +22,10 @@ std::optional<Phone> ParsePhone(std::string_view text, std::string_view default_
 // The full libphonenumber parse and validation, every time.
 std::optional<Phone> ParsePhoneUncached(std::string_view text, std::string_view default_region);
 
+// "+91" and ten digits, the first not 0, validated without libphonenumber's parse (the answer is
+// ParsePhoneUncached's for every such text); nullopt for any other text or an invalid number.
+std::optional<Phone> ValidatePlainIndianE164(std::string_view text);
+
 // Same as ParsePhone but throws invalid_phone naming `field`.
 Phone ParsePhoneOrThrow(std::string_view text, std::string_view default_region, const std::string& field);
 

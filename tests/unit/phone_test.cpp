@@ -242,6 +242,34 @@ TEST(ParsePhone, RememberedNumbersGiveExactlyTheFullParsesAnswer) {
     }
 }
 
+TEST(ValidatePlainIndianE164, AgreesWithTheFullParseOverEveryLeadingPair) {
+    // Every two-digit start of an Indian national number (valid mobiles, fixed lines and the
+    // unassigned ranges alike), 200 numbers each, read in two default regions.
+    int valid = 0;
+    int invalid = 0;
+    for (long long lead = 10; lead <= 99; ++lead) {
+        for (long long i = 0; i < 200; ++i) {
+            const std::string text = "+91" + std::to_string(lead * 100000000LL + (i * 4999999LL) % 100000000LL);
+            ASSERT_EQ(text.size(), 13u) << text;
+            const auto fast = ValidatePlainIndianE164(text);
+            (fast ? valid : invalid) += 1;
+            for (const char* region : {"IN", "US"}) {
+                ExpectSameAnswer(fast, ParsePhoneUncached(text, region), text + " in " + region);
+            }
+        }
+    }
+    EXPECT_GT(valid, 1000);
+    EXPECT_GT(invalid, 1000);
+}
+
+TEST(ValidatePlainIndianE164, TakesOnlyPlusNinetyOneAndTenDigitsNotStartingWithZero) {
+    EXPECT_TRUE(ValidatePlainIndianE164("+919876543210"));
+    for (const char* other : {"919876543210", "+91 9876543210", "+9109876543210", "+91987654321", "+9198765432100",
+                              "+449876543210", "+91987654321x", ""}) {
+        EXPECT_FALSE(ValidatePlainIndianE164(other)) << other;
+    }
+}
+
 TEST(ParsePhone, ANumberValidInOneRegionIsNotRememberedForAnother) {
     ASSERT_TRUE(ParsePhone("9876543210", "IN"));
     EXPECT_EQ(ParsePhone("9876543210", "IN")->e164, "+919876543210");
