@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fstream>
 
+#include "common/strings.h"
 #include "notify/phone.h"
 
 extern char** environ;
@@ -13,17 +14,12 @@ extern char** environ;
 namespace notify {
 namespace {
 
-std::string Trim(const std::string& s) {
-    const auto begin = s.find_first_not_of(" \t\r");
-    if (begin == std::string::npos) return "";
-    const auto end = s.find_last_not_of(" \t\r");
-    return s.substr(begin, end - begin + 1);
-}
+std::string Trimmed(std::string_view text) { return std::string(Trim(text)); }
 
 std::optional<std::string> Get(const std::map<std::string, std::string>& vars, const std::string& key) {
     auto it = vars.find(key);
-    if (it == vars.end() || Trim(it->second).empty()) return std::nullopt;
-    return Trim(it->second);
+    if (it == vars.end() || Trimmed(it->second).empty()) return std::nullopt;
+    return Trimmed(it->second);
 }
 
 long long GetInt(const std::map<std::string, std::string>& vars, const std::string& key, long long fallback,
@@ -45,7 +41,7 @@ std::optional<std::string> Unquote(const std::string& value) {
     if (value.empty() || (value.front() != '"' && value.front() != '\'')) return std::nullopt;
     for (auto close = value.find(value.front(), 1); close != std::string::npos;
          close = value.find(value.front(), close + 1)) {
-        const std::string rest = Trim(value.substr(close + 1));
+        const std::string rest = Trimmed(value.substr(close + 1));
         if (rest.empty() || rest.front() == '#') return value.substr(1, close - 1);
     }
     return std::nullopt;
@@ -74,19 +70,19 @@ std::map<std::string, std::string> ReadDotEnv(const std::string& path) {
     int number = 0;
     while (std::getline(in, line)) {
         ++number;
-        std::string text = Trim(line);
+        std::string text = Trimmed(line);
         if (text.empty() || text[0] == '#') continue;
-        if (text.rfind("export ", 0) == 0) text = Trim(text.substr(7));
+        if (text.rfind("export ", 0) == 0) text = Trimmed(text.substr(7));
         const auto eq = text.find('=');
         if (eq == std::string::npos || eq == 0) {
             throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
         }
-        std::string key = Trim(text.substr(0, eq));
-        std::string value = Trim(text.substr(eq + 1));
+        std::string key = Trimmed(text.substr(0, eq));
+        std::string value = Trimmed(text.substr(eq + 1));
         if (auto unquoted = Unquote(value)) {
             value = std::move(*unquoted);
         } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
-            value = Trim(value.substr(0, hash));  // trailing comment after an unquoted value
+            value = Trimmed(value.substr(0, hash));  // trailing comment after an unquoted value
         }
         out[key] = value;
     }

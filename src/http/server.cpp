@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "http/errors.h"
 
 namespace notify {
@@ -61,14 +62,6 @@ constexpr std::size_t kIdleBufferCapacity = 8 * 1024;
 constexpr std::size_t kFirstReadSize = 4 * 1024;
 
 std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
-
-std::string ToLower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
 
 int HexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -436,7 +429,7 @@ private:
         request.path = PercentDecode(split.path, false);
         request.query = ParseQuery(split.query);
         for (const auto& field : header) {
-            auto [it, inserted] = request.headers.emplace(ToLower(Sv(field.name_string())), Sv(field.value()));
+            auto [it, inserted] = request.headers.emplace(AsciiLower(Sv(field.name_string())), Sv(field.value()));
             if (!inserted) {  // repeated header: combined as RFC 9110 5.3 allows
                 it->second += ", ";
                 it->second += Sv(field.value());
@@ -580,10 +573,10 @@ private:
                 spdlog::warn("dropping an invalid response header from {} {}", log_method_, log_path_);
                 continue;
             }
-            std::string lower = ToLower(name);
+            std::string lower = AsciiLower(name);
             if (lower == "content-length" || lower == "transfer-encoding") continue;  // framing is ours
             if (lower == "connection") {
-                if (ToLower(value).find("close") != std::string::npos) keep_alive = false;
+                if (AsciiLower(value).find("close") != std::string::npos) keep_alive = false;
                 continue;
             }
             if (lower == "content-type" || lower == "server" || lower == "x-content-type-options") {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/strings.h"
 #include "providers/retry_after.h"
 
 namespace notify {
@@ -179,9 +180,7 @@ std::string MessageId(const json& body) {
 
 // A 2xx whose body says it failed ("status": "error") is not an acceptance even with an id.
 bool SaysFailure(const json& body) {
-    std::string status = ScalarText(Member(body, "status"));
-    std::transform(status.begin(), status.end(), status.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string status = AsciiLower(ScalarText(Member(body, "status")));
     return status == "error" || status == "failed" || status == "failure" || status == "fail";
 }
 

@@ -7,14 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace notify {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
 
 bool AllDigits(std::string_view text) {
     if (text.empty()) return false;
