@@ -714,13 +714,15 @@ std::uint16_t HttpServer::Impl::Start() {
     std::uint16_t port = acceptor_.local_endpoint(ec).port();
     if (ec) throw fail(ec.message());
 
+    // Logged before any thread of ours starts: spdlog's registry (in Debian's uninstrumented
+    // libspdlog.so) is then set up before those threads exist, which ThreadSanitizer can see.
+    spdlog::info("listening on http://{}", HostPort(options_.host, port));
     spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     handler_pool_.emplace(static_cast<std::size_t>(std::max(1, options_.handler_threads)));
     work_.emplace(ioc_.get_executor());
     net::post(acceptor_.get_executor(), [this] { DoAccept(); });
     for (int i = 0; i < std::max(1, options_.io_threads); ++i) io_threads_.emplace_back([this] { RunIo(); });
     started_ = true;
-    spdlog::info("listening on http://{}", HostPort(options_.host, port));
     return port;
 }
 
