@@ -155,8 +155,10 @@ TEST_F(RunbookTest, QueuedMessagesAreSentByTheBackgroundProcessorWithinSeconds) 
 }
 
 TEST_F(RunbookTest, ProviderOutageQueuesTheMessageAndItIsSentAfterRecovery) {
-    const int port = fake_.port();
-    fake_.Stop();
+    // The outage is the provider answering 500 (the fake's fault switch). Stopping the fake and
+    // starting it again on its port let a test running beside this one take that port meanwhile;
+    // a refused connection is covered by MyOperatorProvider.ConnectionRefusedIsRetryable.
+    fake_.SetMode({{"mode", "error500"}});
     const auto r = service_->Post("/send-message", DeliveryReminder());
     ASSERT_EQ(r.status, 202) << r.body;
     const auto queued = r.Json();
@@ -164,7 +166,7 @@ TEST_F(RunbookTest, ProviderOutageQueuesTheMessageAndItIsSentAfterRecovery) {
     EXPECT_FALSE(queued["last_error"].is_null());
     EXPECT_EQ(service_->Get("/health").Json()["queue_depth"], 1);
 
-    fake_.Start(port);
+    fake_.SetMode({{"mode", "ok"}});
     const auto pass = service_->Post("/process-queue?force=true", nullptr).Json();
     EXPECT_EQ(pass["sent"], 1);
     const auto message = service_->Get("/messages/" + queued["id"].get<std::string>()).Json();
