@@ -747,7 +747,12 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     if (ec) {
         if (ec == net::error::operation_aborted) return;
         if ((ec == net::error::no_descriptors || ec.value() == ENFILE) && OnTooManyOpenFiles()) {
-            DoAccept();
+            // Linux's accept() fails with EMFILE even when no connection waits, so accepting again
+            // at once would spin (and take a connection that arrives the moment the limit rises):
+            // wait until one is actually waiting.
+            acceptor_.async_wait(tcp::acceptor::wait_read, [this](beast::error_code wait_ec) {
+                if (!wait_ec && acceptor_.is_open()) DoAccept();
+            });
             return;
         }
         WarnThrottled("accepting an HTTP connection failed: " + ec.message());
