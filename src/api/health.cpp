@@ -20,36 +20,34 @@ void RegisterHealthRoutes(Router& router, ApiContext& ctx) {
     // slow answer under a backlog would make it drop a busy node.
     auto store_ping = std::make_shared<StorePing>([&store = ctx.store] { store.Ping(); }, ctx.clock);
     auto health = [&ctx, store_ping](HttpRequest&, const RequestContext&) {
-        nlohmann::json body;
-        bool store_ok = store_ping->Ok();
-        nlohmann::json queue_depth;
-        if (store_ok) {
+        HealthView view;
+        view.store_ok = store_ping->Ok();
+        if (view.store_ok) {
             try {
-                queue_depth = ctx.store.QueueDepth();  // O(1): kept by the store's counters
+                view.queue_depth = ctx.store.QueueDepth();  // O(1): kept by the store's counters
             } catch (const Error&) {
-                store_ok = false;
+                view.store_ok = false;
             }
         }
         const auto processor = ctx.processor.Status();
-        body["status"] = store_ok ? "ok" : "degraded";
-        body["database"] = store_ok ? "ok" : "unavailable";
-        body["provider"] = ctx.provider.Name();
-        body["queue_depth"] = queue_depth;
-        body["processor"] = {{"running", processor.running}, {"last_run_at", TimeOrNull(processor.last_run_at)}};
+        view.provider = ctx.provider.Name();
+        view.processor_running = processor.running;
+        view.processor_last_run_at = processor.last_run_at;
         // A provider fault holds sending but the service is up: status stays "ok" (degraded means
         // the store is down); `sending` and `provider_fault` say what operators must act on.
         const SendingStatus sending = ctx.dispatcher.Status();
-        body["sending"] = sending.fault ? "held" : sending.throttled_until ? "throttled" : "ok";
-        body["provider_fault"] = nullptr;
+        view.sending = sending.fault ? "held" : sending.throttled_until ? "throttled" : "ok";
         if (sending.fault) {
-            body["provider_fault"] = {{"error", sending.fault->error},
-                                      {"since", TimeOrNull(sending.fault->since)},
-                                      {"next_probe_at", TimeOrNull(sending.next_probe_at)}};
+            view.provider_fault = HealthView::Fault{sending.fault->error, sending.fault->since, sending.next_probe_at};
         }
-        body["throttled_until"] = TimeOrNull(sending.throttled_until);
-        body["version"] = NOTIFY_VERSION;
-        body["uptime_seconds"] = (ctx.clock.NowMs() - ctx.started_at) / 1000;
-        return JsonResponse(store_ok ? 200 : 503, body);
+        view.throttled_until = sending.throttled_until;
+        view.version = NOTIFY_VERSION;
+        view.uptime_seconds = (ctx.clock.NowMs() - ctx.started_at) / 1000;
+        HttpResponse response;
+        response.status = view.store_ok ? 200 : 503;
+        response.body.reserve(320);
+        AppendHealthJson(response.body, view);
+        return response;
     };
     router.Add("GET", std::string(kApiPrefix) + "/health", std::nullopt, health);
     router.MarkNonBlocking("GET", std::string(kApiPrefix) + "/health");  // answered on the I/O thread

@@ -198,6 +198,46 @@ void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::
     out += '}';
 }
 
+void AppendHealthJson(std::string& out, const HealthView& health) {
+    out += "{\"database\":";
+    out += health.store_ok ? "\"ok\"" : "\"unavailable\"";
+    out += ",\"processor\":{\"last_run_at\":";
+    AppendTimeOrNull(out, health.processor_last_run_at);
+    out += ",\"running\":";
+    out += health.processor_running ? "true" : "false";
+    out += "},\"provider\":";
+    AppendJsonString(out, health.provider);
+    out += ",\"provider_fault\":";
+    if (health.provider_fault) {
+        out += "{\"error\":";
+        AppendJsonString(out, health.provider_fault->error);
+        out += ",\"next_probe_at\":";
+        AppendTimeOrNull(out, health.provider_fault->next_probe_at);
+        out += ",\"since\":";
+        AppendTimeOrNull(out, health.provider_fault->since);
+        out += '}';
+    } else {
+        out += "null";
+    }
+    out += ",\"queue_depth\":";
+    if (health.queue_depth) {
+        AppendInt(out, *health.queue_depth);
+    } else {
+        out += "null";
+    }
+    out += ",\"sending\":";
+    AppendJsonString(out, health.sending);
+    out += ",\"status\":";
+    out += health.store_ok ? "\"ok\"" : "\"degraded\"";
+    out += ",\"throttled_until\":";
+    AppendTimeOrNull(out, health.throttled_until);
+    out += ",\"uptime_seconds\":";
+    AppendInt(out, health.uptime_seconds);
+    out += ",\"version\":";
+    AppendJsonString(out, health.version);
+    out += '}';
+}
+
 nlohmann::json AttemptToJson(const Attempt& attempt) {
     return {
         {"number", attempt.number},

@@ -33,6 +33,28 @@ void AppendMessageJson(std::string& out, const Message& message, bool mask_phone
 // byte for byte what DumpJsonSafe prints for the same JSON tree.
 void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::optional<TimeMs>& since,
                           const std::optional<TimeMs>& until);
+// What GET /health reports, and its body written directly: the same bytes as JsonResponse would
+// print for the equivalent JSON object (keys in order), without building a JSON tree, since load
+// balancers call it often (json_io_test checks the two agree).
+struct HealthView {
+    bool store_ok = true;
+    std::optional<std::int64_t> queue_depth;  // null when the store did not answer
+    std::string provider;
+    bool processor_running = false;
+    std::optional<TimeMs> processor_last_run_at;
+    std::string sending;  // "ok", "held" or "throttled"
+    struct Fault {
+        std::string error;
+        std::optional<TimeMs> since;
+        std::optional<TimeMs> next_probe_at;
+    };
+    std::optional<Fault> provider_fault;
+    std::optional<TimeMs> throttled_until;
+    std::string version;
+    std::int64_t uptime_seconds = 0;
+};
+void AppendHealthJson(std::string& out, const HealthView& health);
+
 nlohmann::json AttemptToJson(const Attempt& attempt);
 nlohmann::json StatusEventToJson(const StatusEvent& event);
 

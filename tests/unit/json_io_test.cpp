@@ -260,3 +260,59 @@ TEST(AppendIsoTime, WritesWhatFormatIsoTimeWrites) {
 
 }  // namespace
 }  // namespace notify
+
+namespace notify {
+namespace {
+
+// GET /health's body as the handler built it before it was written directly.
+std::string HealthAsJsonTree(const HealthView& view) {
+    nlohmann::json body;
+    body["status"] = view.store_ok ? "ok" : "degraded";
+    body["database"] = view.store_ok ? "ok" : "unavailable";
+    body["provider"] = view.provider;
+    body["queue_depth"] = view.queue_depth ? nlohmann::json(*view.queue_depth) : nlohmann::json(nullptr);
+    body["processor"] = {{"running", view.processor_running}, {"last_run_at", TimeOrNull(view.processor_last_run_at)}};
+    body["sending"] = view.sending;
+    body["provider_fault"] = nullptr;
+    if (view.provider_fault) {
+        body["provider_fault"] = {{"error", view.provider_fault->error},
+                                  {"since", TimeOrNull(view.provider_fault->since)},
+                                  {"next_probe_at", TimeOrNull(view.provider_fault->next_probe_at)}};
+    }
+    body["throttled_until"] = TimeOrNull(view.throttled_until);
+    body["version"] = view.version;
+    body["uptime_seconds"] = view.uptime_seconds;
+    return JsonResponse(200, body).body;
+}
+
+TEST(AppendHealthJson, MatchesTheDumpOfTheJsonTree) {
+    HealthView healthy;
+    healthy.queue_depth = 60000;
+    healthy.provider = "myoperator";
+    healthy.processor_running = true;
+    healthy.processor_last_run_at = 1'780'000'000'123;
+    healthy.sending = "ok";
+    healthy.version = "0.1.0";
+    healthy.uptime_seconds = 42;
+
+    HealthView held = healthy;
+    held.sending = "held";
+    held.provider_fault =
+        HealthView::Fault{"CHAT_4001 \"wallet\" <empty> & \xe2\x82\xb9 0", 1'780'000'000'000, std::nullopt};
+    held.throttled_until = 1'780'000'060'000;
+
+    HealthView down;
+    down.store_ok = false;
+    down.provider = "sandbox";
+    down.sending = "throttled";
+    down.version = "0.1.0";
+
+    for (const HealthView* view : {&healthy, &held, &down}) {
+        std::string direct;
+        AppendHealthJson(direct, *view);
+        EXPECT_EQ(direct, HealthAsJsonTree(*view));
+    }
+}
+
+}  // namespace
+}  // namespace notify
