@@ -41,10 +41,28 @@ int SendStatusCode(SendDisposition disposition) {
     return 200;
 }
 
-HttpResponse SendMessage(ApiContext& ctx, HttpRequest& http) {
-    const SendRequest request = ParseSendRequest(ParseJsonObjectBody(http, false), ctx.default_region);
-    const SendResult result = ctx.sender.Send(request);
-    return MessageResponse(SendStatusCode(result.disposition), result.message);
+// Runs on the I/O thread. A queued send answers from its group commit's completion and holds no
+// thread meanwhile; an immediate one calls the provider, so it goes to the handler pool.
+void SendMessage(ApiContext& ctx, HttpRequest& http, const Reply& reply) {
+    SendRequest request = ParseSendRequest(ParseJsonObjectBody(http, false), ctx.default_region);
+    if (request.immediate) {
+        reply.Offload([&ctx, request = std::move(request)] {
+            const SendResult result = ctx.sender.Send(request);
+            return MessageResponse(SendStatusCode(result.disposition), result.message);
+        });
+        return;
+    }
+    ctx.sender.SendQueuedAsync(request, [reply](std::optional<SendResult> result, std::exception_ptr error) {
+        if (error) {
+            reply.Fail(error);
+            return;
+        }
+        try {
+            reply.Respond(MessageResponse(SendStatusCode(result->disposition), result->message));
+        } catch (...) {
+            reply.Fail(std::current_exception());
+        }
+    });
 }
 
 HttpResponse History(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
@@ -144,8 +162,9 @@ HttpResponse RetryMessage(ApiContext& ctx, HttpRequest& http) {
 
 void RegisterMessageRoutes(Router& router, ApiContext& ctx) {
     const std::string prefix = kApiPrefix;
-    router.Add("POST", prefix + "/send-message", Role::kOperator,
-               [&ctx](HttpRequest& http, const RequestContext&) { return SendMessage(ctx, http); });
+    router.AddAsync(
+        "POST", prefix + "/send-message", Role::kOperator,
+        [&ctx](HttpRequest& http, const RequestContext&, const Reply& reply) { SendMessage(ctx, http, reply); });
     router.Add("GET", prefix + "/history", Role::kViewer,
                [&ctx](HttpRequest& http, const RequestContext& rc) { return History(ctx, http, rc); });
     router.Add("GET", prefix + "/messages/{id}", Role::kViewer,

@@ -92,6 +92,9 @@ HttpServerOptions MakeServerOptions(const Config& config, const Router& router) 
     options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
     // Route, authentication and role are settled from the header section, before any body is read.
     options.on_headers = [&router](HttpRequest& request) { return router.Admit(request); };
+    options.async_handler = [&router](HttpRequest& request, AsyncReply reply) {
+        router.HandleAsync(request, std::move(reply));
+    };
     return options;
 }
 

@@ -48,11 +48,24 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 
+// How an asynchronous handler answers. `respond` sends the response; it may be called from any
+// thread, exactly once (the server answers 500 if it never is). `offload` runs blocking work on
+// the handler pool and answers with what it returns (503 overloaded when the pool's queue is full).
+struct AsyncReply {
+    std::function<void(HttpResponse)> respond;
+    std::function<void(std::function<HttpResponse()>)> offload;
+};
+
+// Runs on the connection's I/O thread with the whole request; it must not block. It answers now
+// or later through the reply: a write waiting for its group commit holds no thread meanwhile.
+using AsyncHttpHandler = std::function<void(HttpRequest&, AsyncReply)>;
+
 // The answer to "may this request go on?", asked once its header section is read and before any
 // body byte is read.
 struct HeaderVerdict {
     std::optional<HttpResponse> reject;  // set: answered with this, the body is never read
     bool run_inline = false;             // the handler never blocks: run it on the I/O thread
+    bool run_async = false;              // run the asynchronous handler on the I/O thread
 };
 
 // Runs on the connection's I/O thread with the request minus its body; it must not block.

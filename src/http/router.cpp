@@ -1,7 +1,9 @@
 #include "http/router.h"
 
 #include <exception>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "common/errors.h"
@@ -23,7 +25,24 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }
 
 void Router::Add(std::string method, std::string pattern, std::optional<Role> minimum_role, RouteHandler handler) {
-    routes_.push_back(Route{std::move(method), SplitPath(pattern), minimum_role, std::move(handler), false, {}});
+    routes_.push_back(Route{std::move(method), SplitPath(pattern), minimum_role, std::move(handler), {}, false, {}});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, std::optional<Role> minimum_role,
+                      AsyncRouteHandler handler) {
+    routes_.push_back(Route{std::move(method), SplitPath(pattern), minimum_role, {}, std::move(handler), false, {}});
+}
+
+void Reply::Fail(std::exception_ptr error) const { reply_.respond(ResponseForException(std::move(error))); }
+
+void Reply::Offload(std::function<HttpResponse()> work) const {
+    reply_.offload([work = std::move(work)] {
+        try {
+            return work();
+        } catch (...) {
+            return ResponseForException(std::current_exception());
+        }
+    });
 }
 
 Router::Route& Router::Find(const std::string& method, const std::string& pattern, const char* caller) {
@@ -67,6 +86,12 @@ bool AnnouncesBody(const HttpRequest& request) {
     return length && length->find_first_not_of("0 \t") != std::string::npos;
 }
 
+RequestContext ContextOf(const HttpRequest& request) {
+    RequestContext context;
+    if (request.principal) context.principal = *request.principal;
+    return context;
+}
+
 }  // namespace
 
 HeaderVerdict Router::Admit(HttpRequest& request) const {
@@ -82,7 +107,7 @@ HeaderVerdict Router::Admit(HttpRequest& request) const {
                 continue;
             }
             if ((request.method == "GET" || request.method == "HEAD") && AnnouncesBody(request)) {
-                return {ErrorResponse(400, "bad_request", request.method + " takes no request body"), false};
+                return {ErrorResponse(400, "bad_request", request.method + " takes no request body"), false, false};
             }
             request.path_params = std::move(params);
             if (route.minimum_role) {
@@ -90,16 +115,16 @@ HeaderVerdict Router::Admit(HttpRequest& request) const {
             }
             if (route.guard) route.guard(request);
             request.route_index = index;
-            return {std::nullopt, route.non_blocking};
+            return {std::nullopt, route.non_blocking, static_cast<bool>(route.async_handler)};
         }
         if (!allowed.empty()) {
             auto response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
             response.headers.emplace_back("Allow", allowed);
-            return {std::move(response), false};
+            return {std::move(response), false, false};
         }
-        return {ErrorResponse(404, "not_found", "no such endpoint: " + request.path), false};
+        return {ErrorResponse(404, "not_found", "no such endpoint: " + request.path), false, false};
     } catch (...) {
-        return {ResponseForException(std::current_exception()), false};
+        return {ResponseForException(std::current_exception()), false, false};
     }
 }
 
@@ -108,12 +133,38 @@ HttpResponse Router::Handle(HttpRequest& request) const {
         HeaderVerdict verdict = Admit(request);
         if (verdict.reject) return std::move(*verdict.reject);
     }
+    const Route& route = routes_.at(*request.route_index);
+    if (!route.handler) {
+        // An asynchronous route reached without an asynchronous server (a test calling Handle):
+        // run it here and wait for its answer.
+        std::promise<HttpResponse> answered;
+        auto answer_once = std::make_shared<std::once_flag>();
+        AsyncReply reply;
+        reply.respond = [&answered, answer_once](HttpResponse response) {
+            std::call_once(*answer_once, [&] { answered.set_value(std::move(response)); });
+        };
+        reply.offload = [respond = reply.respond](std::function<HttpResponse()> work) { respond(work()); };
+        HandleAsync(request, std::move(reply));
+        return answered.get_future().get();
+    }
     try {
-        RequestContext context;
-        if (request.principal) context.principal = *request.principal;
-        return routes_.at(*request.route_index).handler(request, context);
+        return route.handler(request, ContextOf(request));
     } catch (...) {
         return ResponseForException(std::current_exception());
+    }
+}
+
+void Router::HandleAsync(HttpRequest& request, AsyncReply reply) const {
+    const Reply answer(std::move(reply));
+    try {
+        const Route& route = routes_.at(request.route_index.value());
+        if (!route.async_handler) {
+            answer.Respond(route.handler(request, ContextOf(request)));
+            return;
+        }
+        route.async_handler(request, ContextOf(request), answer);
+    } catch (...) {
+        answer.Fail(std::current_exception());
     }
 }
 

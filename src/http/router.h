@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,6 +19,23 @@ struct RequestContext {
 
 using RouteHandler = std::function<HttpResponse(HttpRequest&, const RequestContext&)>;
 
+// How an asynchronous route answers: Respond() with a response, Fail() with an exception (mapped as
+// Handle() maps a thrown one), or Offload() blocking work to the handler pool. Once, from any thread.
+class Reply {
+public:
+    explicit Reply(AsyncReply reply) : reply_(std::move(reply)) {}
+    void Respond(HttpResponse response) const { reply_.respond(std::move(response)); }
+    void Fail(std::exception_ptr error) const;
+    void Offload(std::function<HttpResponse()> work) const;
+
+private:
+    AsyncReply reply_;
+};
+
+// A route whose handler runs on the I/O thread and must not block: it answers through the Reply,
+// now or from another thread (a write answered from its group commit's completion).
+using AsyncRouteHandler = std::function<void(HttpRequest&, const RequestContext&, const Reply&)>;
+
 // A check of the header section (a shared secret, say) that throws notify::Error to refuse.
 using RouteGuard = std::function<void(const HttpRequest&)>;
 
@@ -31,6 +49,10 @@ public:
 
     // minimum_role nullopt: no bearer token needed (health, webhooks with their own secret).
     void Add(std::string method, std::string pattern, std::optional<Role> minimum_role, RouteHandler handler);
+
+    // A route answered asynchronously (see AsyncRouteHandler). A throw before the handler returns
+    // is answered as Handle() answers it.
+    void AddAsync(std::string method, std::string pattern, std::optional<Role> minimum_role, AsyncRouteHandler handler);
 
     // Marks the route registered as `method` `pattern` (std::logic_error when there is none) as one
     // whose handler only reads memory or cheap state and never blocks: the server runs it on the
@@ -50,12 +72,16 @@ public:
     // Runs the route Admit() chose, or admits the request first when that has not happened.
     HttpResponse Handle(HttpRequest& request) const;
 
+    // Runs the asynchronous route Admit() chose (it said run_async).
+    void HandleAsync(HttpRequest& request, AsyncReply reply) const;
+
 private:
     struct Route {
         std::string method;
         std::vector<std::string> segments;  // "{name}" captures
         std::optional<Role> minimum_role;
         RouteHandler handler;
+        AsyncRouteHandler async_handler;
         bool non_blocking = false;
         RouteGuard guard;
     };

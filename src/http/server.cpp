@@ -225,6 +225,7 @@ struct HttpServer::Impl {
     void Unregister(std::uint64_t id);
     std::vector<std::shared_ptr<Session>> LiveSessionsLocked();
     void EndRequest();
+    void ReplyDone();
     void WarnThrottled(const std::string& message);
 
     const HttpServerOptions options_;
@@ -247,6 +248,9 @@ struct HttpServer::Impl {
     std::mutex drain_mutex_;
     std::condition_variable drain_cv_;
     std::atomic<std::size_t> handler_queue_{0};  // requests posted to the pool and not yet started
+    std::mutex replies_mutex_;
+    std::condition_variable replies_cv_;
+    std::atomic<std::size_t> replies_pending_{0};  // asynchronous requests not yet answered
 
     std::mutex warn_mutex_;
     Clock::time_point last_warning_{};
@@ -394,7 +398,8 @@ private:
             }
         }
         run_inline_ = verdict.run_inline;
-        if (!verdict.reject && !run_inline_ && server_.HandlerQueueFull()) {
+        run_async_ = verdict.run_async && server_.options_.async_handler;
+        if (!verdict.reject && !run_inline_ && !run_async_ && server_.HandlerQueueFull()) {
             verdict.reject = Overloaded("too many requests are waiting for a handler; retry shortly");
         }
         if (verdict.reject) {
@@ -528,6 +533,10 @@ private:
             Write(server_.RunHandler(request_));
             return;
         }
+        if (run_async_) {
+            RunAsync();
+            return;
+        }
         if (!server_.TryQueueHandler()) {
             Write(Overloaded("too many requests are waiting for a handler; retry shortly"));
             return;
@@ -539,6 +548,69 @@ private:
                       [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
         });
     }
+
+    // The asynchronous handler runs here, on the I/O thread; its reply may come from any thread
+    // and is written on this connection's strand.
+    void RunAsync() {
+        auto state = std::make_shared<PendingReply>(shared_from_this());
+        AsyncReply reply;
+        reply.respond = [state](HttpResponse response) { state->Send(std::move(response)); };
+        reply.offload = [state](std::function<HttpResponse()> work) {
+            Impl& server = state->session->server_;
+            if (!server.TryQueueHandler()) {
+                state->Send(Overloaded("too many requests are waiting for a handler; retry shortly"));
+                return;
+            }
+            net::post(*server.handler_pool_, [state, &server, work = std::move(work)] {
+                --server.handler_queue_;
+                HttpResponse response;
+                try {
+                    response = work();
+                } catch (...) {
+                    response = ResponseForException(std::current_exception());
+                }
+                state->Send(std::move(response));
+            });
+        };
+        try {
+            server_.options_.async_handler(request_, std::move(reply));
+        } catch (...) {
+            state->Send(ResponseForException(std::current_exception()));
+        }
+    }
+
+    // An asynchronous request not yet answered: Send() posts the response to the connection once;
+    // destroyed unanswered (a handler that lost its reply, or work dropped at shutdown), it answers
+    // 500. Counted, so that Stop() waits for every reply before the io_context goes.
+    struct PendingReply {
+        explicit PendingReply(std::shared_ptr<Session> owner) : session(std::move(owner)) {
+            ++session->server_.replies_pending_;
+        }
+        ~PendingReply() {
+            if (!sent.load()) {
+                spdlog::error("an asynchronous handler dropped its reply without answering");
+                Send(ErrorResponse(500, "internal", "internal error"));
+            }
+        }
+        PendingReply(const PendingReply&) = delete;
+        PendingReply& operator=(const PendingReply&) = delete;
+
+        // The session goes with the posted write: whatever thread drops this object later (a store
+        // thread, after Stop() returned) must not be the one that destroys the session.
+        void Send(HttpResponse response) {
+            if (sent.exchange(true)) return;
+            std::shared_ptr<Session> owner = std::move(session);
+            Impl& server = owner->server_;
+            const net::any_io_executor executor = owner->executor_;
+            net::post(executor, [owner = std::move(owner), response = std::move(response)]() mutable {
+                owner->Write(std::move(response));
+            });
+            server.ReplyDone();
+        }
+
+        std::shared_ptr<Session> session;
+        std::atomic<bool> sent{false};
+    };
 
     void BeginRequest() {
         busy_ = true;
@@ -668,6 +740,7 @@ private:
     // The request in progress.
     HttpRequest request_;
     bool run_inline_ = false;
+    bool run_async_ = false;
     Clock::time_point started_;
     std::string log_method_;
     std::string log_path_;
@@ -905,6 +978,13 @@ void HttpServer::Impl::EndRequest() {
     }
 }
 
+// Under the mutex: Stop() may destroy this object as soon as it sees zero, so nothing of it may be
+// touched after the lock is released.
+void HttpServer::Impl::ReplyDone() {
+    std::lock_guard lock(replies_mutex_);
+    if (--replies_pending_ == 0) replies_cv_.notify_all();
+}
+
 std::size_t HttpServer::Impl::OpenConnections() const {
     std::lock_guard lock(sessions_mutex_);
     return sessions_.size();
@@ -968,6 +1048,12 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds drain) {
     io_threads_.clear();
     handler_pool_->stop();
     handler_pool_->join();
+    // A reply still owed (a write waiting for its commit) is posted to the io_context: wait for it
+    // while the io_context exists. No new ones start: no I/O thread runs.
+    {
+        std::unique_lock lock(replies_mutex_);
+        replies_cv_.wait(lock, [this] { return replies_pending_.load() == 0; });
+    }
 
     // No I/O thread runs any more, so whatever is left can be closed from here.
     {

@@ -21,7 +21,8 @@ struct HttpServerOptions {
     std::chrono::milliseconds idle_timeout{60000};    // no byte of a next request for this long: closed
     std::chrono::milliseconds header_timeout{10000};  // header section complete within this of its first byte
     std::chrono::milliseconds body_timeout{30000};    // body complete within this of the header section
-    HeaderHook on_headers;  // asked before any body byte is read; empty: every request goes on
+    HeaderHook on_headers;           // asked before any body byte is read; empty: every request goes on
+    AsyncHttpHandler async_handler;  // answers the requests on_headers marks run_async
 };
 
 // Asynchronous HTTP/1.1 server on Boost.Beast with keep-alive. Sockets run on io_threads; each

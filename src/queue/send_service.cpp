@@ -80,13 +80,34 @@ SendResult SendService::Send(const SendRequest& request) {
     std::optional<Lease> lease;
     if (send_now) lease = processor_.NewLease();
     EnqueueResult stored = store_.Enqueue(message, now, lease);
+    if (send_now && stored.created && stored.message.status != MessageStatus::kSuppressed) {
+        return SendNow(std::move(stored.message), *lease);
+    }
+    return Settle(std::move(stored), !settings.paused);
+}
+
+void SendService::SendQueuedAsync(const SendRequest& request, SendDone done) {
+    const Settings settings = store_.GetSettings();
+    if (!settings.enabled) throw NotificationsDisabled();
+    const Template tmpl = EnabledTemplate(request.message_type);
+    const TimeMs now = clock_.NowMs();
+    const Message message = BuildMessage(request, tmpl, now);
+    store_.EnqueueAsync(message, now, [this, wake = !settings.paused, done = std::move(done)](EnqueueOutcome outcome) {
+        if (outcome.error) {
+            done(std::nullopt, outcome.error);
+            return;
+        }
+        done(Settle(std::move(*outcome.result), wake), nullptr);
+    });
+}
+
+SendResult SendService::Settle(EnqueueResult stored, bool wake_processor) {
     if (!stored.created) return {std::move(stored.message), SendDisposition::kDuplicate};
     if (stored.message.status == MessageStatus::kSuppressed) {
         spdlog::info("message {} suppressed: the recipient opted out", stored.message.id);
         return {std::move(stored.message), SendDisposition::kSuppressed};
     }
-    if (send_now) return SendNow(std::move(stored.message), *lease);
-    if (!settings.paused) processor_.Wake();
+    if (wake_processor) processor_.Wake();
     return {std::move(stored.message), SendDisposition::kQueued};
 }
 

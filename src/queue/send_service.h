@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -10,13 +12,12 @@
 #include "common/random.h"
 #include "notify/model.h"
 #include "notify/send_request.h"
+#include "store/store.h"
 
 namespace notify {
 
-class Store;
 class Dispatcher;
 class QueueProcessor;
-struct Lease;
 
 // What became of one send, for the caller to answer.
 enum class SendDisposition {
@@ -46,6 +47,9 @@ struct BatchItemResult {
 
 inline constexpr std::size_t kMaxBatchItems = 1000;
 
+// How an asynchronous send ends: its result, or the error Send would have thrown (StoreUnavailable).
+using SendDone = std::function<void(std::optional<SendResult> result, std::exception_ptr error)>;
+
 // The send use case, shared by POST /send-message, POST /send-batch and POST /messages/{id}/retry:
 // it checks settings and templates, builds the message (rendered text, id), writes it with its
 // queue entry (leased at once for an immediate send), sends it now when asked, and returns the
@@ -58,6 +62,12 @@ public:
     // Throws notifications_disabled (settings), unknown_message_type / template_disabled, the
     // template's missing_context / invalid_context, or StoreUnavailable; then nothing was stored.
     SendResult Send(const SendRequest& request);
+
+    // Send for a request that waits in the queue (not immediate), without holding the calling
+    // thread while the write waits for its group commit. The checks run now and throw as Send's
+    // do (then nothing was stored and `done` is never called); `done` gets the stored message's
+    // result, or the store's failure, once, from a store thread or this one.
+    void SendQueuedAsync(const SendRequest& request, SendDone done);
 
     // All items in one durable transaction; results in the order given. An item that is bad
     // (its parse error, an unknown or disabled template, a context the template refuses) gets its
@@ -72,6 +82,9 @@ private:
     Message BuildMessage(const SendRequest& request, const Template& tmpl, TimeMs now);
     Template EnabledTemplate(std::string_view name);
     SendResult SendNow(Message stored, const Lease& lease);
+    // The answer for a message stored to wait in the queue: a repeated key, suppressed, or queued
+    // (then the processor is woken, unless sending is paused).
+    SendResult Settle(EnqueueResult stored, bool wake_processor);
     Message ReadBack(std::string_view message_id);
 
     Store& store_;

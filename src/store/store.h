@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,13 @@ struct AttemptResult {
     TimeMs next_attempt_at = 0;  // for kRetry
     TimeMs now = 0;
 };
+
+// How an asynchronous enqueue ends: the result, or the exception Enqueue would have thrown.
+struct EnqueueOutcome {
+    std::optional<EnqueueResult> result;
+    std::exception_ptr error;
+};
+using EnqueueDone = std::function<void(EnqueueOutcome)>;
 
 // A MyOperator webhook event as the store records it: de-duplicated on event_id.
 struct WebhookEventRecord {
@@ -122,6 +131,20 @@ public:
     // created = false and writes nothing.
     virtual EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at,
                                   const std::optional<Lease>& claim) = 0;
+
+    // Enqueue (no claim) without waiting for the write: `done` gets the outcome once the message
+    // is durable or the write failed, exactly once, on a store thread or on the caller's. The caller
+    // holds no thread meanwhile (POST /send-message answers from here). This default runs Enqueue
+    // on the calling thread; a store with a group commit hands the write to it.
+    virtual void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) {
+        EnqueueOutcome outcome;
+        try {
+            outcome.result = Enqueue(message, next_attempt_at, std::nullopt);
+        } catch (...) {
+            outcome.error = std::current_exception();
+        }
+        done(std::move(outcome));
+    }
 
     // Enqueue for many messages (no claim) in one durable transaction: each item follows the same
     // rules (opt-out, idempotency key; a key repeated within the batch stores one message and the

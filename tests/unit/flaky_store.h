@@ -38,6 +38,9 @@ public:
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override {
         return inner_.Enqueue(message, next_attempt_at, claim);
     }
+    void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) override {
+        inner_.EnqueueAsync(message, next_attempt_at, std::move(done));
+    }
     std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override {
         return inner_.EnqueueBatch(messages, next_attempt_at);
     }

@@ -1071,6 +1071,162 @@ TEST(HttpServer, ExactlyChunkedIsAccepted) {
     EXPECT_EQ(response->body, "hello");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Asynchronous handlers: run on the I/O thread, answered later from any thread
+
+// Admits /async* to the asynchronous handler; everything else goes to the pool.
+HeaderVerdict AsyncWhenAsked(HttpRequest& request) {
+    HeaderVerdict verdict;
+    verdict.run_async = request.path.rfind("/async", 0) == 0;
+    return verdict;
+}
+
+// Replies kept by the test until it answers them from its own thread.
+class HeldReplies {
+public:
+    void Hold(AsyncReply reply) {
+        std::lock_guard lock(mutex_);
+        replies_.push_back(std::move(reply));
+    }
+    std::size_t Count() {
+        std::lock_guard lock(mutex_);
+        return replies_.size();
+    }
+    void AnswerAll(const std::string& body) {
+        std::vector<AsyncReply> replies;
+        {
+            std::lock_guard lock(mutex_);
+            replies.swap(replies_);
+        }
+        for (auto& reply : replies) reply.respond(Text(200, body));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<AsyncReply> replies_;
+};
+
+TEST(HttpServer, AnAsynchronousReplyFromAnotherThreadHoldsNoHandlerThreadMeanwhile) {
+    HeldReplies held;
+    HttpServerOptions options = LocalOptions();
+    options.handler_threads = 1;
+    options.handler_queue_limit = 1;
+    options.on_headers = AsyncWhenAsked;
+    options.async_handler = [&](HttpRequest& request, AsyncReply reply) {
+        EXPECT_EQ(request.body, "payload");  // the body was read before the handler runs
+        held.Hold(std::move(reply));
+    };
+    HttpServer server(options, [](HttpRequest& request) { return Text(200, "pool " + request.path); });
+    std::uint16_t port = server.Start();
+
+    // More requests wait for their answer than the pool has threads and queue places.
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 5; ++i) {
+        clients.push_back(std::make_unique<RawClient>(port));
+        ASSERT_TRUE(clients.back()->Send("POST /async HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\npayload"));
+    }
+    ASSERT_TRUE(WaitFor([&] { return held.Count() == 5; }));
+    RawClient other(port);
+    ASSERT_TRUE(other.Send(Get("/plain")));
+    auto plain = other.Read();
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->body, "pool /plain");
+    EXPECT_EQ(server.WaitingForHandler(), 0u);
+
+    std::thread answering([&] { held.AnswerAll("answered"); });
+    answering.join();
+    for (auto& client : clients) {
+        auto response = client->Read();
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 200);
+        EXPECT_EQ(response->body, "answered");
+        // Still in step: the connection serves the next request.
+        ASSERT_TRUE(client->Send(Get("/plain")));
+        auto next = client->Read();
+        ASSERT_TRUE(next);
+        EXPECT_EQ(next->body, "pool /plain");
+    }
+}
+
+TEST(HttpServer, AnAsynchronousHandlerOffloadsBlockingWorkAndAThrowIsAJsonError) {
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = AsyncWhenAsked;
+    options.async_handler = [](HttpRequest& request, AsyncReply reply) {
+        if (request.path == "/async-throw") throw Error(ErrorKind::kInvalidInput, "bad_thing", "no");
+        if (request.path == "/async-offload-throw") {
+            reply.offload([]() -> HttpResponse { throw std::runtime_error("boom"); });
+            return;
+        }
+        reply.offload([path = request.path] { return Text(200, "offloaded " + path); });
+    };
+    HttpServer server(options, [](HttpRequest&) { return Text(200, "pool"); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send(Get("/async-work")));
+    auto offloaded = client.Read();
+    ASSERT_TRUE(offloaded);
+    EXPECT_EQ(offloaded->body, "offloaded /async-work");
+    ASSERT_TRUE(client.Send(Get("/async-throw")));
+    auto thrown = client.Read();
+    ASSERT_TRUE(thrown);
+    EXPECT_EQ(thrown->status, 400);
+    ExpectJsonError(thrown->body, "bad_thing");
+    ASSERT_TRUE(client.Send(Get("/async-offload-throw")));
+    auto offload_thrown = client.Read();
+    ASSERT_TRUE(offload_thrown);
+    EXPECT_EQ(offload_thrown->status, 500);
+    ExpectJsonError(offload_thrown->body, "internal");
+}
+
+TEST(HttpServer, AReplyDroppedUnansweredIs500AndASecondAnswerIsIgnored) {
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = AsyncWhenAsked;
+    options.async_handler = [](HttpRequest& request, AsyncReply reply) {
+        if (request.path == "/async-twice") {
+            reply.respond(Text(200, "first"));
+            reply.respond(Text(200, "second"));
+        }
+        // /async-drop: the reply goes out of scope unanswered.
+    };
+    HttpServer server(options, [](HttpRequest&) { return Text(200, "pool"); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send(Get("/async-drop")));
+    auto dropped = client.Read();
+    ASSERT_TRUE(dropped);
+    EXPECT_EQ(dropped->status, 500);
+    ASSERT_TRUE(client.Send(Get("/async-twice")));
+    auto twice = client.Read();
+    ASSERT_TRUE(twice);
+    EXPECT_EQ(twice->body, "first");
+    ASSERT_TRUE(client.Send(Get("/plain")));
+    auto next = client.Read();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, "pool");  // "second" was never written
+}
+
+TEST(HttpServer, StopWaitsForAnAsynchronousReplyStillOwed) {
+    HeldReplies held;
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = AsyncWhenAsked;
+    options.async_handler = [&](HttpRequest&, AsyncReply reply) { held.Hold(std::move(reply)); };
+    HttpServer server(options, [](HttpRequest&) { return Text(200, "pool"); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send(Get("/async")));
+    ASSERT_TRUE(WaitFor([&] { return held.Count() == 1; }));
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+        server.Stop(0ms);  // no drain: the connection is closed, but the reply is still owed
+        stopped = true;
+    });
+    EXPECT_TRUE(client.PeerClosed());
+    EXPECT_FALSE(stopped.load());
+    held.AnswerAll("late");  // as a store thread would, after its commit
+    stopper.join();
+    EXPECT_TRUE(stopped.load());
+}
+
 TEST(HttpServer, ConnectionCapLeavesRoomUnderTheFileLimit) {
     EXPECT_EQ(ConnectionCapWithin(10000, 1024, 200), 824u);
     EXPECT_EQ(ConnectionCapWithin(500, 1024, 200), 500u);

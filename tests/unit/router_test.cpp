@@ -390,6 +390,62 @@ TEST_F(RouterTest, NonBlockingRouteIsAdmittedToRunInline) {
     EXPECT_THROW(router_.MarkNonBlocking("GET", "/missing"), std::logic_error);
 }
 
+TEST_F(RouterTest, AsynchronousRouteIsAdmittedToRunAsyncAndAnswersThroughItsReply) {
+    router_.AddAsync(
+        "POST", "/send", Role::kOperator, [](HttpRequest& request, const RequestContext& context, const Reply& reply) {
+            if (request.body == "throw") throw InvalidInput("invalid_field", "bad", "phone");
+            if (request.body == "fail") {
+                reply.Fail(std::make_exception_ptr(Error(ErrorKind::kConflict, "notifications_disabled", "off")));
+                return;
+            }
+            if (request.body == "offload") {
+                reply.Offload([]() -> HttpResponse { throw StoreUnavailable("disk I/O error at /secret/path"); });
+                return;
+            }
+            reply.Respond(Text(context.principal->name));
+        });
+    auto anonymous = Request("POST", "/send");
+    ExpectErrorBody(*router_.Admit(anonymous).reject, 401, "unauthorized");
+
+    const auto run = [this](const std::string& body) {
+        auto request = Request("POST", "/send", kOperatorToken);
+        const HeaderVerdict verdict = router_.Admit(request);
+        EXPECT_FALSE(verdict.reject);
+        EXPECT_TRUE(verdict.run_async);
+        EXPECT_FALSE(verdict.run_inline);
+        request.body = body;
+        std::optional<HttpResponse> answer;
+        AsyncReply reply;
+        reply.respond = [&answer](HttpResponse response) { answer = std::move(response); };
+        reply.offload = [&answer](std::function<HttpResponse()> work) { answer = work(); };
+        router_.HandleAsync(request, std::move(reply));
+        EXPECT_TRUE(answer);
+        return answer.value_or(HttpResponse{});
+    };
+    EXPECT_EQ(run("ok").body, "backend");
+    ExpectErrorBody(run("throw"), 400, "invalid_field");
+    ExpectErrorBody(run("fail"), 409, "notifications_disabled");
+    const HttpResponse unavailable = run("offload");
+    ExpectErrorBody(unavailable, 503, "store_unavailable");
+    EXPECT_EQ(unavailable.body.find("/secret/path"), std::string::npos);
+
+    // Handle() on an asynchronous route (no asynchronous server) waits for the answer.
+    auto direct = Request("POST", "/send", kOperatorToken);
+    EXPECT_EQ(router_.Handle(direct).body, "backend");
+}
+
+TEST_F(RouterTest, APlainRouteRunThroughHandleAsyncAnswersAtOnce) {
+    router_.Add("GET", "/plain", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text("plain"); });
+    auto request = Request("GET", "/plain");
+    EXPECT_FALSE(router_.Admit(request).run_async);
+    std::optional<HttpResponse> answer;
+    AsyncReply reply;
+    reply.respond = [&answer](HttpResponse response) { answer = std::move(response); };
+    router_.HandleAsync(request, std::move(reply));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->body, "plain");
+}
+
 TEST_F(RouterTest, GuardRefusesAtTheHeaderStageAndTheHandlerDoesNotRun) {
     bool ran = false;
     router_.Add("POST", "/webhook", std::nullopt, [&](HttpRequest&, const RequestContext&) {

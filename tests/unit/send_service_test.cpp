@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -110,6 +112,61 @@ TEST_F(SendServiceTest, AQueuedSendIsStoredWithAnIdFromTheInjectedRandomSource) 
     EXPECT_EQ(Get(expected_id).status, MessageStatus::kQueued);
     EXPECT_TRUE(provider_.sent_ids.empty());
     EXPECT_EQ(store_.QueueDepth(), 1);
+}
+
+// Waits for an asynchronous send's answer (the store's commit thread gives it).
+struct AsyncAnswer {
+    std::optional<SendResult> result;
+    std::exception_ptr error;
+};
+AsyncAnswer SendQueuedAndWait(SendService& sender, const SendRequest& request) {
+    std::promise<AsyncAnswer> answered;
+    sender.SendQueuedAsync(request, [&answered](std::optional<SendResult> result, std::exception_ptr error) {
+        answered.set_value(AsyncAnswer{std::move(result), error});
+    });
+    auto future = answered.get_future();
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        ADD_FAILURE() << "SendQueuedAsync never answered";
+        return {};
+    }
+    return future.get();
+}
+
+TEST_F(SendServiceTest, AnAsynchronousQueuedSendAnswersWhatSendWouldHave) {
+    SeededRandom same_seed{42};
+    const std::string expected_id = NewMessageId(kStart, same_seed);
+    const AsyncAnswer queued = SendQueuedAndWait(*sender_, Request(false, "order-1"));
+    ASSERT_FALSE(queued.error);
+    ASSERT_TRUE(queued.result);
+    EXPECT_EQ(queued.result->disposition, SendDisposition::kQueued);
+    EXPECT_EQ(queued.result->message.id, expected_id);
+    EXPECT_EQ(Get(expected_id).status, MessageStatus::kQueued);  // durable before the answer
+
+    const AsyncAnswer repeated = SendQueuedAndWait(*sender_, Request(false, "order-1"));
+    ASSERT_TRUE(repeated.result);
+    EXPECT_EQ(repeated.result->disposition, SendDisposition::kDuplicate);
+    EXPECT_EQ(repeated.result->message.id, expected_id);
+
+    const std::string other = "+919812345678";
+    ASSERT_TRUE(store_.SetOptOut(other, true, kStart));
+    const AsyncAnswer suppressed = SendQueuedAndWait(*sender_, Request(false, std::nullopt, other));
+    ASSERT_TRUE(suppressed.result);
+    EXPECT_EQ(suppressed.result->disposition, SendDisposition::kSuppressed);
+    EXPECT_TRUE(provider_.sent_ids.empty());
+    EXPECT_EQ(store_.QueueDepth(), 1);
+}
+
+TEST_F(SendServiceTest, AnAsynchronousSendRefusedByTheChecksThrowsAndStoresNothing) {
+    bool called = false;
+    const auto never = [&called](std::optional<SendResult>, std::exception_ptr) { called = true; };
+    SetEnabled(false);
+    EXPECT_THROW(sender_->SendQueuedAsync(Request(false), never), Error);
+    SetEnabled(true);
+    SendRequest unknown = Request(false);
+    unknown.message_type = "no_such_template";
+    EXPECT_THROW(sender_->SendQueuedAsync(unknown, never), Error);
+    EXPECT_FALSE(called);
+    EXPECT_EQ(store_.QueueDepth(), 0);
 }
 
 TEST_F(SendServiceTest, AnImmediateSendGoesOutAndAnswersTheSentMessage) {

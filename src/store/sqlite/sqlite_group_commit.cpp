@@ -64,6 +64,7 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
         }
     }
     if (wal) StartCheckpointer();
+    commit_thread_ = std::thread([this] { CommitLoop(); });
 }
 
 // SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold, so one group of
@@ -111,6 +112,12 @@ void SqliteStore::CheckpointLoop() {
 }
 
 SqliteStore::~SqliteStore() {
+    {
+        std::lock_guard lock(group_mutex_);
+        commit_stop_ = true;
+    }
+    commit_wanted_.notify_one();
+    commit_thread_.join();
     if (checkpoint_thread_.joinable()) {
         {
             std::lock_guard lock(checkpoint_mutex_);
@@ -140,7 +147,10 @@ void SqliteStore::ReleaseReader(std::unique_ptr<SqliteConnection> connection) {
     if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(connection));
 }
 
-// commit, so a lone write commits at once.
+// Group commit: the first caller that finds no group in progress becomes the leader, takes every
+// write waiting (up to kMaxGroupSize) and commits them as one transaction, one fsync for all; the
+// others wait for it. No timer: a group is what arrived during the previous commit, so a lone write
+// commits at once. A write nobody waits for (RunInGroupAsync) is led by the commit thread.
 void SqliteStore::RunInGroup(WriteJob& job) {
     std::unique_lock lock(group_mutex_);
     pending_writes_.push_back(&job);
@@ -151,21 +161,63 @@ void SqliteStore::RunInGroup(WriteJob& job) {
             job.wake.wait(lock);
             continue;
         }
-        group_in_progress_ = true;
-        const std::size_t n = std::min(pending_writes_.size(), kMaxGroupSize);
-        std::vector<WriteJob*> group(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
-        pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
-        lock.unlock();
-        CommitGroup(group);
-        lock.lock();
-        group_in_progress_ = false;
-        for (WriteJob* member : group) {
-            member->done = true;
-            if (member != &job) member->wake.notify_one();
-        }
-        if (!pending_writes_.empty()) pending_writes_.front()->wake.notify_one();
+        LeadGroup(lock, &job);
     }
+    lock.unlock();
     if (job.error) std::rethrow_exception(job.error);
+}
+
+void SqliteStore::RunInGroupAsync(WriteJob& job) {
+    std::lock_guard lock(group_mutex_);
+    pending_writes_.push_back(&job);
+    if (!group_in_progress_) commit_wanted_.notify_one();
+}
+
+// Called with the lock held and no group in progress; returns with the lock held. Completions of
+// asynchronous members run after the next leader was woken, outside the lock: they answer callers.
+void SqliteStore::LeadGroup(std::unique_lock<std::mutex>& lock, const WriteJob* leader) {
+    group_in_progress_ = true;
+    const std::size_t n = std::min(pending_writes_.size(), kMaxGroupSize);
+    std::vector<WriteJob*> group(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
+    pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    group_in_progress_ = false;
+    std::vector<WriteJob*> completions;
+    for (WriteJob* member : group) {
+        if (member->complete) {
+            completions.push_back(member);
+            continue;
+        }
+        member->done = true;
+        if (member != leader) member->wake.notify_one();
+    }
+    if (pending_writes_.empty()) {
+        if (commit_stop_) commit_wanted_.notify_one();
+    } else if (pending_writes_.front()->complete) {
+        commit_wanted_.notify_one();
+    } else {
+        pending_writes_.front()->wake.notify_one();
+    }
+    if (completions.empty()) return;
+    lock.unlock();
+    for (WriteJob* member : completions) member->complete(*member);  // each frees its job
+    lock.lock();
+}
+
+// Leads the groups that begin with an asynchronous write (no caller waits to lead them). On
+// shutdown it finishes what is pending first: every accepted write gets its answer.
+void SqliteStore::CommitLoop() {
+    std::unique_lock lock(group_mutex_);
+    while (true) {
+        commit_wanted_.wait(lock, [this] {
+            return (commit_stop_ && pending_writes_.empty() && !group_in_progress_) ||
+                   (!group_in_progress_ && !pending_writes_.empty());
+        });
+        if (pending_writes_.empty()) return;  // stopping, and nothing left
+        LeadGroup(lock, nullptr);
+    }
 }
 
 // Runs each member in its own savepoint of one transaction. A member that throws is rolled back

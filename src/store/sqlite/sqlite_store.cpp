@@ -282,6 +282,48 @@ EnqueueResult SqliteStore::Enqueue(const Message& message, TimeMs next_attempt_a
                  [&](SqliteConnection& c) { return EnqueueOne(c, message, next_attempt_at, claim, kOperation); });
 }
 
+// An enqueue nobody waits for: owns its message and callback until the group that holds it is done.
+struct AsyncEnqueueJob {
+    static constexpr const char* kOperation = "enqueue message";
+
+    struct Body {
+        AsyncEnqueueJob* job;
+        void operator()(SqliteConnection& c) const {
+            job->result = EnqueueOne(c, job->message, job->next_attempt_at, std::nullopt, kOperation);
+        }
+    };
+
+    AsyncEnqueueJob(const Message& m, TimeMs next, EnqueueDone callback)
+        : message(m), next_attempt_at(next), done(std::move(callback)) {
+        write.complete = &Complete;
+        write.owner = this;
+    }
+
+    static void Complete(SqliteStore::WriteJob& write) {
+        std::unique_ptr<AsyncEnqueueJob> job(static_cast<AsyncEnqueueJob*>(write.owner));
+        EnqueueOutcome outcome;
+        if (write.error) {
+            outcome.error = write.error;
+        } else {
+            outcome.result = std::move(job->result);
+        }
+        job->done(std::move(outcome));
+    }
+
+    Message message;
+    TimeMs next_attempt_at;
+    EnqueueDone done;
+    std::optional<EnqueueResult> result;
+    Body body{this};
+    SqliteStore::WriteJob write{kOperation, body};
+};
+
+void SqliteStore::EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) {
+    auto job = std::make_unique<AsyncEnqueueJob>(message, next_attempt_at, std::move(done));
+    RunInGroupAsync(job->write);
+    job.release();  // AsyncEnqueueJob::Complete frees it
+}
+
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
     constexpr const char* kOperation = "claim due messages";
     if (limit <= 0) return {};

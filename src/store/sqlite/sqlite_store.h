@@ -23,6 +23,8 @@ class SqliteConnection;
 // transaction and one fsync for the group, each write in its own savepoint, and no caller returns
 // before the commit that holds its write is on disk. BEGIN IMMEDIATE makes another process on the
 // same file (a cron `process-queue`) wait for the busy timeout instead of failing mid-transaction.
+struct AsyncEnqueueJob;
+
 class SqliteStore final : public Store {
 public:
     // Creates the file and its parent directory when missing. Throws StoreUnavailable when the file
@@ -54,6 +56,7 @@ public:
     void RecordTokenUse(std::string_view token_hash, TimeMs at) override;
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
+    void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) override;
     std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
     bool CompleteAttempt(const AttemptResult& result) override;
@@ -78,6 +81,7 @@ public:
     std::optional<TimeMs> NextDueAt() override;
 
 private:
+    friend struct AsyncEnqueueJob;
     Settings ReadSettings();
     void StartCheckpointer();
     void RequestCheckpoint();
@@ -107,8 +111,17 @@ private:
         std::exception_ptr error;
         bool done = false;  // under group_mutex_
         std::condition_variable wake;
+        // Set for a write nobody waits for: called once its group is done (error set when it
+        // failed), outside the group lock. It owns the job (through owner) and frees it.
+        void (*complete)(WriteJob& job) = nullptr;
+        void* owner = nullptr;
     };
     void RunInGroup(WriteJob& job);
+    // Queues a write with `complete` set and returns at once; the commit thread leads its group
+    // when no waiting caller does.
+    void RunInGroupAsync(WriteJob& job);
+    void LeadGroup(std::unique_lock<std::mutex>& lock, const WriteJob* leader);
+    void CommitLoop();
     void CommitGroup(const std::vector<WriteJob*>& group);
 
     const std::string path_;
@@ -127,6 +140,9 @@ private:
     std::mutex group_mutex_;
     std::vector<WriteJob*> pending_writes_;  // oldest first
     bool group_in_progress_ = false;
+    std::condition_variable commit_wanted_;  // the commit thread: a group to lead, or stop
+    bool commit_stop_ = false;
+    std::thread commit_thread_;  // started last in the constructor, joined first in the destructor
 
     // Read by every send request, written by operators now and then.
     ReadCache<Settings> settings_cache_;

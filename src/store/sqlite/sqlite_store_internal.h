@@ -55,7 +55,4 @@ auto SqliteStore::Write(const char* operation, Fn&& fn) {
     }
 }
 
-// Group commit: the first caller that finds no group in progress becomes the leader, takes every
-// write waiting (up to kMaxGroupSize) and commits them as one transaction, one fsync for all; the
-
 }  // namespace notify
