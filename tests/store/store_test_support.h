@@ -67,6 +67,16 @@ inline Attempt MakeAttempt(const std::string& id, int number, TimeMs started_at,
     return a;
 }
 
+// A token as `token create` stores it, its hash 64 times `hash_digit`.
+inline ApiToken Token(const std::string& name, Role role, char hash_digit, TimeMs created_at) {
+    ApiToken token;
+    token.name = name;
+    token.role = role;
+    token.token_hash = std::string(64, hash_digit);
+    token.created_at = created_at;
+    return token;
+}
+
 inline std::vector<std::string> Ids(const std::vector<Message>& messages) {
     std::vector<std::string> ids;
     for (const Message& m : messages) ids.push_back(m.id);
