@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
+#include <sys/stat.h>  // chmod
 
 #include <atomic>
 #include <filesystem>
@@ -492,11 +492,7 @@ TEST(SqliteStoreMigrations, ADatabaseOfAnEarlierReleaseMigratesCleanly) {
 // ---------------------------------------------------------------------------------------------
 // The modes of the files and directories the store creates (file_modes.cpp)
 
-mode_t ModeOf(const std::filesystem::path& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return 0;
-    return info.st_mode & 07777;
-}
+using test_support::ModeOf;
 
 TEST(DatabaseFileModes, ACreatedDirectoryIs0700AndTheDatabaseWalAndShmAre0600) {
     TempDir dir;

@@ -3,16 +3,14 @@
 // Values and helpers shared by the store contract suite and the SQLite-specific store tests.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace notify::store_test {
 
@@ -20,23 +18,7 @@ inline constexpr TimeMs kT0 = 1'700'000'000'000;
 inline constexpr const char* kPhone1 = "+919876543210";
 inline constexpr const char* kPhone2 = "+919812345678";
 
-// A fresh directory per test, removed afterwards; tests run in parallel under ctest.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-store-test-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 inline Message MakeMessage(const std::string& id, TimeMs created_at, const std::string& type = "delivery_reminder",
                            const std::string& phone = kPhone1, MessageStatus status = MessageStatus::kQueued) {
