@@ -13,6 +13,7 @@ class QueueProcessor;
 class SendService;
 class Provider;
 class Router;
+class Authenticator;
 
 // What the handlers need; built once in src/app/ and shared by every request.
 struct ApiContext {
@@ -22,6 +23,7 @@ struct ApiContext {
     SendService& sender;  // send-message, send-batch and retry: one call each
     const Provider& provider;
     const Clock& clock;
+    const Authenticator& auth;  // the router's: a wrong webhook secret counts as a failed authentication
     std::string default_region;
     TimeMs started_at = 0;
     std::optional<std::string> webhook_secret;  // MYOPERATOR_API_SECRET; webhooks are refused without it

@@ -249,6 +249,7 @@ int RunServe(const Config& config) {
                    .sender = sender,
                    .provider = *provider,
                    .clock = clock,
+                   .auth = auth,
                    .default_region = config.default_country,
                    .started_at = clock.NowMs(),
                    .webhook_secret = config.webhook_secret};

@@ -202,8 +202,7 @@ std::optional<Principal> Authenticator::Authenticate(const HttpRequest& request)
     return Principal{stored->name, stored->role};
 }
 
-Principal Authenticator::Require(const HttpRequest& request, Role minimum) const {
-    const TimeMs now = clock_.NowMs();
+void Authenticator::RefuseIfBlocked(const HttpRequest& request, TimeMs now) const {
     TimeMs wait = 0;
     {
         std::lock_guard lock(mutex_);
@@ -215,21 +214,27 @@ Principal Authenticator::Require(const HttpRequest& request, Role minimum) const
             "too many failed authentications from this address; try again in " + std::to_string(seconds) + " s",
             seconds);
     }
+}
+
+void Authenticator::RecordFailure(const HttpRequest& request, TimeMs now) const {
+    bool blocked = false;
+    {
+        std::lock_guard lock(mutex_);
+        blocked = failures_.RecordFailure(request.remote_address, now);
+    }
+    if (blocked) {
+        spdlog::warn("{} failed authentications from {} within {} s: refused for {} s", options_.failures.max_failures,
+                     request.remote_address, options_.failures.window_ms / 1000, options_.failures.block_ms / 1000);
+    }
+}
+
+Principal Authenticator::Require(const HttpRequest& request, Role minimum) const {
+    const TimeMs now = clock_.NowMs();
+    RefuseIfBlocked(request, now);
     auto principal = Authenticate(request);
     if (!principal) {
         // Only a presented credential counts: a request without one is not a guess.
-        if (request.Header("authorization")) {
-            bool blocked = false;
-            {
-                std::lock_guard lock(mutex_);
-                blocked = failures_.RecordFailure(request.remote_address, now);
-            }
-            if (blocked) {
-                spdlog::warn("{} failed authentications from {} within {} s: refused for {} s",
-                             options_.failures.max_failures, request.remote_address, options_.failures.window_ms / 1000,
-                             options_.failures.block_ms / 1000);
-            }
-        }
+        if (request.Header("authorization")) RecordFailure(request, now);
         throw Error(ErrorKind::kUnauthorized, "unauthorized", "a valid bearer token is required");
     }
     if (static_cast<int>(principal->role) < static_cast<int>(minimum)) {
@@ -238,6 +243,17 @@ Principal Authenticator::Require(const HttpRequest& request, Role minimum) const
                         std::string(ToString(principal->role)));
     }
     return *principal;
+}
+
+void Authenticator::RequireSharedSecret(const HttpRequest& request, const std::optional<std::string>& presented,
+                                        const std::optional<std::string>& expected, const std::string& message) const {
+    const TimeMs now = clock_.NowMs();
+    RefuseIfBlocked(request, now);
+    const bool configured = expected && !expected->empty();
+    const bool given = presented && !presented->empty();
+    if (configured && given && ConstantTimeEquals(*presented, *expected)) return;
+    if (configured && given) RecordFailure(request, now);
+    throw Error(ErrorKind::kUnauthorized, "unauthorized", message);
 }
 
 }  // namespace notify

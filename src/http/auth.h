@@ -90,6 +90,15 @@ public:
     // when the request's address has failed too often lately (then the token is not looked up).
     Principal Require(const HttpRequest& request, Role minimum) const;
 
+    // A shared secret presented instead of a bearer token (the webhook's), `presented` as the
+    // caller found it in the request. Throws too_many_requests like Require() when the address has
+    // failed too often lately (then nothing is compared), and unauthorized with `message` when the
+    // secret is missing or wrong or none is configured (`expected` absent or empty). A wrong secret
+    // counts as a failed authentication for the address, as a wrong token does; a missing one does
+    // not, and neither does any when none is configured (there is nothing to guess).
+    void RequireSharedSecret(const HttpRequest& request, const std::optional<std::string>& presented,
+                             const std::optional<std::string>& expected, const std::string& message) const;
+
 private:
     struct CachedToken {
         ApiToken token;
@@ -97,6 +106,10 @@ private:
     };
     std::optional<ApiToken> FindToken(const std::string& hash, TimeMs now) const;
     void NoteUse(ApiToken& token, TimeMs now) const;
+    // Throws too_many_requests while `request`'s address is blocked.
+    void RefuseIfBlocked(const HttpRequest& request, TimeMs now) const;
+    // Counts a presented and refused credential against `request`'s address.
+    void RecordFailure(const HttpRequest& request, TimeMs now) const;
 
     TokenLookup& tokens_;
     const Clock& clock_;

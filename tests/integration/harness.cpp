@@ -41,17 +41,6 @@ std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* o
 
 }  // namespace
 
-TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
 nlohmann::json HttpResult::Json() const {
     auto parsed = nlohmann::json::parse(body, nullptr, false);
     if (parsed.is_discarded()) return nlohmann::json{{"unparsable_body", body}};

@@ -15,17 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace notify::testing {
 
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using TempDir = test_support::TempDir;
 
 struct HttpResult {
     long status = 0;

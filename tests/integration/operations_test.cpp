@@ -321,11 +321,7 @@ TEST(Commands, RepeatedFailedAuthenticationIsAnswered429ForAWhile) {
     EXPECT_NE(service.Log().find("failed authentications from 127.0.0.1"), std::string::npos);
 }
 
-mode_t ModeOf(const std::filesystem::path& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return 0;
-    return info.st_mode & 07777;
-}
+using test_support::ModeOf;
 
 TEST(Commands, TheDatabaseAndItsWalAreTheServiceUsersAlone) {
     Notifyd service;

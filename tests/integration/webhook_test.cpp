@@ -168,6 +168,21 @@ TEST_F(WebhookTest, AMissingOrWrongSecretIs401AndChangesNothing) {
     EXPECT_EQ(Post(body).Json()["status"], "applied");
 }
 
+TEST_F(WebhookTest, RepeatedWrongSecretsAreAnswered429LikeFailedTokens) {
+    const auto [id, provider_id] = SendOne();  // before: the block reaches the bearer-token routes too
+    const std::string body = StatusEvent("e-429", "delivered", provider_id).dump();
+    // Calls without a secret are not guesses and do not count.
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(Post(body, "").status, 401);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(Post(body, "guess-" + std::to_string(i)).status, 401);
+    // Now the address waits, with the right secret too, and on the bearer-token routes as well.
+    const auto blocked = Post(body);
+    EXPECT_EQ(blocked.status, 429) << blocked.body;
+    EXPECT_EQ(blocked.Json()["error"]["code"], "too_many_requests");
+    ASSERT_TRUE(blocked.headers.count("retry-after"));
+    EXPECT_GT(std::stoi(blocked.headers.at("retry-after")), 0);
+    EXPECT_EQ(service_->Get("/messages/" + id).status, 429);
+}
+
 TEST_F(WebhookTest, TheSecretMayComeInTheKeyQueryParameter) {
     const auto [id, provider_id] = SendOne();
     const auto r = Post(StatusEvent("e-q", "delivered", provider_id).dump(), Notifyd::kWebhookSecret, true);

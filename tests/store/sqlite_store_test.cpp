@@ -1,10 +1,11 @@
-// The SQLite store's own behaviour: its file, migrations, raw rows and group commit. What every
-// store must do is in store_contract_test.cpp.
+// The SQLite store's own behaviour: its file and the modes it creates it with, migrations, raw rows
+// and group commit. What every store must do is in store_contract_test.cpp.
 
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>  // chmod
 
 #include <atomic>
 #include <filesystem>
@@ -486,6 +487,46 @@ TEST(SqliteStoreMigrations, ADatabaseOfAnEarlierReleaseMigratesCleanly) {
     ASSERT_TRUE(store.Enqueue(MakeMessage("plain-1", kT0), kT0, std::nullopt).created);
     ASSERT_TRUE(store.Enqueue(MakeMessage("plain-2", kT0), kT0, std::nullopt).created);
     EXPECT_EQ(store.QueueDepth(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The modes of the files and directories the store creates (file_modes.cpp)
+
+using test_support::ModeOf;
+
+TEST(DatabaseFileModes, ACreatedDirectoryIs0700AndTheDatabaseWalAndShmAre0600) {
+    TempDir dir;
+    const auto data = dir.path() / "var" / "data";
+    const auto db = data / "notifications.db";
+    {
+        SqliteStore store(db.string());
+        store.Migrate();
+        store.InsertToken(Token("backend", Role::kOperator, 'a', kT0));
+        EXPECT_EQ(ModeOf(dir.path() / "var"), 0700u);
+        EXPECT_EQ(ModeOf(data), 0700u);
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            const auto file = db.string() + suffix;
+            ASSERT_TRUE(std::filesystem::exists(file)) << file;
+            EXPECT_EQ(ModeOf(file), 0600u) << file;
+        }
+    }
+}
+
+TEST(DatabaseFileModes, AnExistingDatabaseOthersCouldReadIsNarrowedTo0600) {
+    TempDir dir;
+    const auto db = dir.path() / "notifications.db";
+    { SqliteStore(db.string()).Migrate(); }
+    ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+    SqliteStore reopened(db.string());
+    EXPECT_EQ(ModeOf(db), 0600u);
+    EXPECT_EQ(reopened.ListTokens().size(), 0u);
+}
+
+TEST(DatabaseFileModes, AnExistingDirectoryIsLeftAsItIs) {
+    TempDir dir;
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+    SqliteStore store((dir.path() / "notifications.db").string());
+    EXPECT_EQ(ModeOf(dir.path()), 0755u);
 }
 
 }  // namespace

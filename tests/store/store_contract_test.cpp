@@ -577,6 +577,45 @@ TYPED_TEST(StoreContractTest, TokensAreFoundByTheirHash) {
     EXPECT_FALSE(this->store_->FindTokenByHash(std::string(64, 'c')).has_value());
 }
 
+TYPED_TEST(StoreContractTest, TokensAreListedOldestFirstWithExpiryAndLastUse) {
+    ApiToken expiring = Token("contractor", Role::kOperator, 'b', kT0 + 1);
+    expiring.expires_at = kT0 + 90LL * 86'400'000;
+    this->store_->InsertToken(Token("wallboard", Role::kViewer, 'a', kT0));
+    this->store_->InsertToken(expiring);
+
+    const auto tokens = this->store_->ListTokens();
+    ASSERT_EQ(tokens.size(), 2u);
+    EXPECT_EQ(tokens[0].name, "wallboard");
+    EXPECT_EQ(tokens[0].role, Role::kViewer);
+    EXPECT_EQ(tokens[0].created_at, kT0);
+    EXPECT_FALSE(tokens[0].expires_at);
+    EXPECT_FALSE(tokens[0].last_used_at);
+    EXPECT_EQ(tokens[1].name, "contractor");
+    EXPECT_EQ(tokens[1].expires_at, expiring.expires_at);
+    EXPECT_EQ(this->store_->FindTokenByHash(std::string(64, 'b'))->expires_at, expiring.expires_at);
+}
+
+TYPED_TEST(StoreContractTest, RevokingDeletesTheTokensOfThatNameOnly) {
+    this->store_->InsertToken(Token("wallboard", Role::kViewer, 'a', kT0));
+    this->store_->InsertToken(Token("backend", Role::kOperator, 'b', kT0));
+    EXPECT_EQ(this->store_->RevokeTokens("backend"), 1);
+    EXPECT_FALSE(this->store_->FindTokenByHash(std::string(64, 'b')));
+    EXPECT_TRUE(this->store_->FindTokenByHash(std::string(64, 'a')));
+    EXPECT_EQ(this->store_->RevokeTokens("backend"), 0);
+    EXPECT_EQ(this->store_->RevokeTokens("nobody"), 0);
+    EXPECT_EQ(this->store_->ListTokens().size(), 1u);
+}
+
+TYPED_TEST(StoreContractTest, TokenLastUseIsRecordedAndNeverMovesBack) {
+    this->store_->InsertToken(Token("backend", Role::kOperator, 'a', kT0));
+    this->store_->RecordTokenUse(std::string(64, 'a'), kT0 + 60'000);
+    EXPECT_EQ(this->store_->FindTokenByHash(std::string(64, 'a'))->last_used_at, kT0 + 60'000);
+    this->store_->RecordTokenUse(std::string(64, 'a'), kT0 + 1'000);  // a slower node, later
+    EXPECT_EQ(this->store_->ListTokens()[0].last_used_at, kT0 + 60'000);
+    this->store_->RecordTokenUse(std::string(64, 'z'), kT0);  // unknown (revoked meanwhile): nothing happens
+    EXPECT_EQ(this->store_->ListTokens().size(), 1u);
+}
+
 TYPED_TEST(StoreContractTest, UpdateTemplateRoundTripsAndUnknownIsNotFound) {
     Template t = *this->store_->GetTemplate("delivery_reminder");
     t.provider_template_name = "delivery_reminder_v2";

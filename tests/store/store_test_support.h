@@ -3,16 +3,14 @@
 // Values and helpers shared by the store contract suite and the SQLite-specific store tests.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace notify::store_test {
 
@@ -20,23 +18,7 @@ inline constexpr TimeMs kT0 = 1'700'000'000'000;
 inline constexpr const char* kPhone1 = "+919876543210";
 inline constexpr const char* kPhone2 = "+919812345678";
 
-// A fresh directory per test, removed afterwards; tests run in parallel under ctest.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-store-test-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 inline Message MakeMessage(const std::string& id, TimeMs created_at, const std::string& type = "delivery_reminder",
                            const std::string& phone = kPhone1, MessageStatus status = MessageStatus::kQueued) {
@@ -65,6 +47,16 @@ inline Attempt MakeAttempt(const std::string& id, int number, TimeMs started_at,
     a.error = outcome == AttemptOutcome::kAccepted ? "" : "HTTP 503: upstream unavailable";
     a.provider_message_id = outcome == AttemptOutcome::kAccepted ? "wamid." + id : "";
     return a;
+}
+
+// A token as `token create` stores it, its hash 64 times `hash_digit`.
+inline ApiToken Token(const std::string& name, Role role, char hash_digit, TimeMs created_at) {
+    ApiToken token;
+    token.name = name;
+    token.role = role;
+    token.token_hash = std::string(64, hash_digit);
+    token.created_at = created_at;
+    return token;
 }
 
 inline std::vector<std::string> Ids(const std::vector<Message>& messages) {

@@ -543,5 +543,92 @@ TEST(AuthenticatorRequire, RequestsWithoutCredentialsAndTooLowRolesDoNotCountAsF
     EXPECT_EQ(auth.Require(From("203.0.113.7", "Bearer " + token), Role::kViewer).name, "desk");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Authenticator::RequireSharedSecret (the webhook's secret)
+
+const std::optional<std::string> kWebhookSecret = std::string("webhook-secret-42");
+
+HttpRequest Anonymous(const std::string& address) {
+    HttpRequest request;
+    request.method = "POST";
+    request.path = "/api/notifications/webhooks/myoperator";
+    request.remote_address = address;
+    return request;
+}
+
+// 0 when the secret is accepted, 401 or 429 (with the Retry-After in `retry_after`) when refused.
+int StatusOfSharedSecret(const Authenticator& auth, const std::string& address,
+                         const std::optional<std::string>& presented,
+                         const std::optional<std::string>& expected = kWebhookSecret, int* retry_after = nullptr) {
+    try {
+        auth.RequireSharedSecret(Anonymous(address), presented, expected, "a valid webhook secret is required");
+        return 0;
+    } catch (const TooManyRequests& e) {
+        if (retry_after) *retry_after = e.retry_after_seconds();
+        return 429;
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kUnauthorized);
+        EXPECT_EQ(e.code(), "unauthorized");
+        EXPECT_STREQ(e.what(), "a valid webhook secret is required");
+        return 401;
+    }
+}
+
+TEST(AuthenticatorSharedSecret, TheRightSecretPassesAndAWrongOrMissingOneIs401) {
+    StrictMock<MockTokenLookup> store;  // no token is looked up for a shared secret
+    ManualClock clock{kNow};
+    const Authenticator auth(store, clock, kAdminToken, StrictOptions());
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret), 0);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", std::nullopt), 401);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", std::string()), 401);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", *kWebhookSecret + "x"), 401);
+    // Without a configured secret every call is refused, the right one included.
+    for (const std::optional<std::string>& expected : {std::optional<std::string>(), std::optional<std::string>("")}) {
+        EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret, expected), 401);
+        EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", std::string(), expected), 401);
+    }
+}
+
+TEST(AuthenticatorSharedSecret, WrongSecretsCountAsFailedAuthenticationsOfTheAddress) {
+    StrictMock<MockTokenLookup> store;
+    ManualClock clock{kNow};
+    const Authenticator auth(store, clock, kAdminToken, StrictOptions());
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", "guess"), 401);
+    // Now refused before any comparison, even with the right secret ...
+    int retry_after = 0;
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret, kWebhookSecret, &retry_after), 429);
+    EXPECT_EQ(retry_after, 30);
+    // ... and on the bearer-token routes too (before any token lookup: StrictMock), as the failures
+    // are the address's.
+    EXPECT_EQ(RetryAfterOfRequire(auth, From("203.0.113.7", "Bearer " + kAdminToken)), 30);
+    // Another address is served as usual.
+    EXPECT_EQ(StatusOfSharedSecret(auth, "198.51.100.1", kWebhookSecret), 0);
+    clock.Advance(30'000);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret), 0);
+}
+
+TEST(AuthenticatorSharedSecret, FailedBearerTokensAndWrongSecretsAddUp) {
+    NiceMock<MockTokenLookup> store;
+    ManualClock clock{kNow};
+    const Authenticator auth(store, clock, kAdminToken, StrictOptions());
+    EXPECT_EQ(RetryAfterOfRequire(auth, From("203.0.113.7", "Bearer guess")), 0);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", "guess"), 401);
+    EXPECT_EQ(RetryAfterOfRequire(auth, From("203.0.113.7", "Bearer guess")), 0);
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret), 429);
+}
+
+TEST(AuthenticatorSharedSecret, MissingSecretsAndCallsWithoutAConfiguredOneDoNotCount) {
+    StrictMock<MockTokenLookup> store;
+    ManualClock clock{kNow};
+    const Authenticator auth(store, clock, kAdminToken, StrictOptions());
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", std::nullopt), 401);
+        EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", std::string()), 401);
+        // Nothing to guess when no secret is configured.
+        EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", "guess", std::nullopt), 401);
+    }
+    EXPECT_EQ(StatusOfSharedSecret(auth, "203.0.113.7", kWebhookSecret), 0);
+}
+
 }  // namespace
 }  // namespace notify

@@ -12,9 +12,12 @@
 #include <optional>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace notify {
 namespace {
 
+using test_support::TempDir;
 using Vars = std::map<std::string, std::string>;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -49,29 +52,6 @@ Vars Only(const Vars& vars, std::initializer_list<std::string> keys) {
     }
     return out;
 }
-
-// A temporary directory removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-config-test-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string Write(const std::string& name, const std::string& content) const {
-        const auto file = path_ / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file.string();
-    }
-    std::string PathOf(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 // Sets (or unsets) one environment variable for the scope and restores the old state after.
 class ScopedEnv {

@@ -3,24 +3,24 @@
 #include "queue/dispatcher.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <deque>
-#include <filesystem>
 #include <mutex>
 
 #include "notify/ids.h"
 #include "providers/provider.h"
 #include "queue/processor.h"
-#include "scripted_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "support/queue_fixtures.h"
+#include "support/scripted_provider.h"
+#include "support/temp_sqlite_store.h"
 
 namespace notify {
 namespace {
 
-constexpr TimeMs kStart = 1'800'000'000'000;
 constexpr TimeMs kProbeMs = 30000;
 
+using test_support::kStart;
+using test_support::Retryable;
 using test_support::ScriptedProvider;
 
 SendOutcome WalletEmpty() {
@@ -50,61 +50,29 @@ SendOutcome TooManyRequests(int seconds) {
     return o;
 }
 
-SendOutcome ServerError() {
-    SendOutcome o;
-    o.kind = SendOutcome::Kind::kRetryable;
-    o.http_status = 500;
-    o.error = "HTTP 500";
-    return o;
-}
-
 class DispatcherTest : public ::testing::Test {
 protected:
     DispatcherTest() {
-        SystemRandom unique;  // a directory of its own, whatever the seed of random_
-        dir_ = std::filesystem::temp_directory_path() /
-               ("notifyd-dispatcher-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart, unique));
-        store_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
-        store_->Migrate();
         ThroughputOptions throughput;
         throughput.rate_per_second = 0;  // the token bucket has its own tests; here it never waits
         throughput.probe_interval_ms = kProbeMs;
         dispatcher_ =
             std::make_unique<Dispatcher>(*store_, provider_, clock_, random_, RetryPolicy{1, 1000, 8000}, throughput);
-        ProcessorOptions options;
-        options.concurrency = 1;
-        options.lease_ms = 60000;
-        options.send_budget_ms = 1000;
-        options.owner = "test";
-        processor_ = std::make_unique<QueueProcessor>(*store_, *dispatcher_, clock_, options);
-    }
-    ~DispatcherTest() override {
-        processor_.reset();
-        dispatcher_.reset();
-        store_.reset();
-        std::filesystem::remove_all(dir_);
+        processor_ = std::make_unique<QueueProcessor>(*store_, *dispatcher_, clock_,
+                                                      test_support::TestProcessorOptions(1, 60000));
     }
 
     // Stored and leased to "test", as an immediate send leaves it.
     Message Leased(const std::string& phone = "+919876543210") {
-        Message m;
-        m.id = NewMessageId(clock_.NowMs(), random_);
-        m.phone = phone;
-        m.message_type = "welcome";
-        m.provider_template_name = "welcome";
-        m.language = "en";
-        m.parameters = {"Asha"};
-        m.context_json = R"({"customer_name":"Asha"})";
-        m.created_at = m.updated_at = clock_.NowMs();
+        const Message m = test_support::WelcomeMessage(NewMessageId(clock_.NowMs(), random_), phone, clock_.NowMs());
         return store_->Enqueue(m, clock_.NowMs(), Lease{"test", clock_.NowMs() + 60000}).message;
     }
     Message Get(const std::string& id) { return *store_->GetMessage(id); }
 
-    std::filesystem::path dir_;
     ManualClock clock_{kStart};
     SeededRandom random_{1};
     ScriptedProvider provider_;
-    std::unique_ptr<SqliteStore> store_;
+    test_support::TempSqliteStore store_{"notifyd-dispatcher"};  // outlives the two below
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<QueueProcessor> processor_;
 };
@@ -184,7 +152,7 @@ TEST_F(DispatcherTest, AFailedProbeKeepsTheHoldAndAnAdminCanLiftIt) {
 
 TEST_F(DispatcherTest, AServerErrorAfterHeldAttemptsStillHasItsOwnAttempts) {
     // MAX_ATTEMPTS is 1: the wallet refusal is not counted, so the 500 is the one counted attempt.
-    provider_.script = {WalletEmpty(), ServerError()};
+    provider_.script = {WalletEmpty(), Retryable(500)};
     const Message m = Leased();
     dispatcher_->Dispatch(m, "test", false);
     dispatcher_->ClearHold("admin test");
@@ -240,7 +208,7 @@ TEST_F(DispatcherTest, AFailedSendDoesNotStartTheRecipientGap) {
     Settings settings = store_->GetSettings();
     settings.recipient_min_gap_seconds = 6;
     store_->PutSettings(settings);
-    provider_.script = {ServerError()};
+    provider_.script = {Retryable(500)};
     dispatcher_->Dispatch(Leased(), "test", false);
     EXPECT_EQ(dispatcher_->Dispatch(Leased(), "test", false).after, AfterAttempt::kSent);
 }

@@ -3,7 +3,6 @@
 #include "queue/processor.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <deque>
@@ -16,79 +15,40 @@
 #include "notify/ids.h"
 #include "providers/provider.h"
 #include "queue/dispatcher.h"
-#include "scripted_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "support/queue_fixtures.h"
+#include "support/scripted_provider.h"
+#include "support/temp_sqlite_store.h"
 
 namespace notify {
 namespace {
 
-constexpr TimeMs kStart = 1'800'000'000'000;
-
+using test_support::kStart;
+using test_support::Permanent;
+using test_support::Retryable;
 using test_support::ScriptedProvider;
-
-SendOutcome Retryable(int status = 503) {
-    SendOutcome o;
-    o.kind = SendOutcome::Kind::kRetryable;
-    o.http_status = status;
-    o.error = "HTTP " + std::to_string(status);
-    return o;
-}
-
-SendOutcome Permanent() {
-    SendOutcome o;
-    o.kind = SendOutcome::Kind::kPermanent;
-    o.http_status = 400;
-    o.error = "HTTP 400: template not approved";
-    return o;
-}
 
 class ProcessorTest : public ::testing::Test {
 protected:
     ProcessorTest() {
-        SystemRandom unique;  // a directory of its own, whatever the seed of random_
-        dir_ = std::filesystem::temp_directory_path() /
-               ("notifyd-processor-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart, unique));
-        store_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
-        store_->Migrate();
         ThroughputOptions unlimited;
         unlimited.rate_per_second = 0;
         dispatcher_ = std::make_unique<Dispatcher>(*store_, provider_, clock_, random_, policy_, unlimited);
-        ProcessorOptions options;
-        options.concurrency = 2;
+        ProcessorOptions options = test_support::TestProcessorOptions(2, 3000);
         options.batch = 8;
-        options.lease_ms = 3000;
-        options.send_budget_ms = 1000;
-        options.owner = "test";
         processor_ = std::make_unique<QueueProcessor>(*store_, *dispatcher_, clock_, options);
     }
-    ~ProcessorTest() override {
-        processor_.reset();
-        dispatcher_.reset();
-        store_.reset();
-        std::filesystem::remove_all(dir_);
-    }
-
     std::string Enqueue(const std::string& phone = "+919876543210") {
-        Message m;
-        m.id = NewMessageId(clock_.NowMs(), random_);
-        m.phone = phone;
-        m.message_type = "welcome";
-        m.provider_template_name = "welcome";
-        m.language = "en";
-        m.parameters = {"Asha"};
-        m.context_json = R"({"customer_name":"Asha"})";
-        m.created_at = m.updated_at = clock_.NowMs();
+        const Message m = test_support::WelcomeMessage(NewMessageId(clock_.NowMs(), random_), phone, clock_.NowMs());
         store_->Enqueue(m, clock_.NowMs(), std::nullopt);
         return m.id;
     }
     Message Get(const std::string& id) { return *store_->GetMessage(id); }
 
-    std::filesystem::path dir_;
     ManualClock clock_{kStart};
     SeededRandom random_{1};
     ScriptedProvider provider_{clock_};
     RetryPolicy policy_{3, 1000, 8000};
-    std::unique_ptr<SqliteStore> store_;
+    test_support::TempSqliteStore store_{"notifyd-processor"};  // outlives the two below
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<QueueProcessor> processor_;
 };
@@ -197,12 +157,8 @@ TEST_F(ProcessorTest, NoMessageIsSentAfterItsLeaseHasRunOut) {
             if (m.id == id) stolen.push_back(id);
         }
     };
-    ProcessorOptions options;
-    options.concurrency = 1;
+    ProcessorOptions options = test_support::TestProcessorOptions(1, 3000, "slow");
     options.batch = 8;
-    options.lease_ms = 3000;
-    options.send_budget_ms = 1000;
-    options.owner = "slow";
     QueueProcessor slow(*store_, *dispatcher_, clock_, options);
     for (int i = 0; i < 4; ++i) Enqueue("+91987654321" + std::to_string(i));
     const PassResult pass = slow.RunOnce(false);
@@ -245,11 +201,7 @@ public:
         all_in_.wait_for(lock, std::chrono::seconds(5), [&] { return in_flight >= callers_ || released_; });
         released_ = true;  // once gathered, nobody waits again
         --in_flight;
-        SendOutcome ok;
-        ok.kind = SendOutcome::Kind::kAccepted;
-        ok.http_status = 200;
-        ok.provider_message_id = "prov-" + message.id;
-        return ok;
+        return test_support::Accepted(message.id);
     }
 
     int most_threads = 0;

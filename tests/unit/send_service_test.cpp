@@ -3,10 +3,8 @@
 #include "queue/send_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,39 +13,23 @@
 #include "notify/ids.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
-#include "scripted_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "support/queue_fixtures.h"
+#include "support/scripted_provider.h"
+#include "support/temp_sqlite_store.h"
 
 namespace notify {
 namespace {
 
-constexpr TimeMs kStart = 1'800'000'000'000;
 constexpr const char* kPhone = "+919876543210";
 
 using test_support::FlakyStore;
+using test_support::kStart;
+using test_support::Permanent;
 using test_support::ScriptedProvider;
-
-SendOutcome Permanent() {
-    SendOutcome o;
-    o.kind = SendOutcome::Kind::kPermanent;
-    o.http_status = 400;
-    o.error = "HTTP 400: template not approved";
-    return o;
-}
 
 class SendServiceTest : public ::testing::Test {
 protected:
-    SendServiceTest() {
-        sqlite_->Migrate();
-        Build(0);
-    }
-    ~SendServiceTest() override {
-        sender_.reset();
-        processor_.reset();
-        dispatcher_.reset();
-        sqlite_.reset();
-        std::filesystem::remove_all(dir_);
-    }
+    SendServiceTest() { Build(0); }
 
     void Build(int rate_per_second) {
         sender_.reset();
@@ -56,12 +38,8 @@ protected:
         throughput.rate_per_second = rate_per_second;
         dispatcher_ =
             std::make_unique<Dispatcher>(store_, provider_, clock_, random_, RetryPolicy{3, 1000, 8000}, throughput);
-        ProcessorOptions options;
-        options.concurrency = 1;
-        options.lease_ms = 60000;
-        options.send_budget_ms = 1000;
-        options.owner = "test";
-        processor_ = std::make_unique<QueueProcessor>(store_, *dispatcher_, clock_, options);
+        processor_ = std::make_unique<QueueProcessor>(store_, *dispatcher_, clock_,
+                                                      test_support::TestProcessorOptions(1, 60000));
         sender_ = std::make_unique<SendService>(store_, *dispatcher_, *processor_, clock_, random_);
     }
 
@@ -84,18 +62,11 @@ protected:
 
     Message Get(const std::string& id) { return *store_.GetMessage(id); }
 
-    static std::filesystem::path UniqueDir() {
-        SystemRandom unique;
-        return std::filesystem::temp_directory_path() /
-               ("notifyd-send-" + std::to_string(::getpid()) + "-" + NewMessageId(kStart, unique));
-    }
-
-    std::filesystem::path dir_ = UniqueDir();
     ManualClock clock_{kStart};
     SeededRandom random_{42};
     ScriptedProvider provider_;
-    std::unique_ptr<SqliteStore> sqlite_ = std::make_unique<SqliteStore>((dir_ / "n.db").string());
-    FlakyStore store_{*sqlite_};  // forwards to sqlite_, declared (so made) before it
+    test_support::TempSqliteStore sqlite_{"notifyd-send"};
+    FlakyStore store_{*sqlite_};  // forwards to sqlite_, declared (so made) before it and outlived by it
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<QueueProcessor> processor_;
     std::unique_ptr<SendService> sender_;

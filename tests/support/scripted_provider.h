@@ -1,7 +1,8 @@
 #pragma once
 
 // A Provider for unit tests: answers with the scripted outcomes in order, then accepts. It can
-// move a ManualClock forward during a send, and call a hook as each send starts.
+// move a ManualClock forward during a send, and call a hook as each send starts. Below it, the
+// outcomes that the queue tests script.
 
 #include <deque>
 #include <functional>
@@ -13,6 +14,33 @@
 #include "providers/provider.h"
 
 namespace notify::test_support {
+
+// What MyOperator answers to a message it takes: its id for `message_id` is "prov-" + that.
+inline SendOutcome Accepted(const std::string& message_id) {
+    SendOutcome ok;
+    ok.kind = SendOutcome::Kind::kAccepted;
+    ok.http_status = 200;
+    ok.provider_message_id = "prov-" + message_id;
+    return ok;
+}
+
+// A failure worth retrying: HTTP `status`.
+inline SendOutcome Retryable(int status = 503) {
+    SendOutcome o;
+    o.kind = SendOutcome::Kind::kRetryable;
+    o.http_status = status;
+    o.error = "HTTP " + std::to_string(status);
+    return o;
+}
+
+// A refusal for good: the template is not approved.
+inline SendOutcome Permanent() {
+    SendOutcome o;
+    o.kind = SendOutcome::Kind::kPermanent;
+    o.http_status = 400;
+    o.error = "HTTP 400: template not approved";
+    return o;
+}
 
 class ScriptedProvider final : public Provider {
 public:
@@ -30,11 +58,7 @@ public:
             script.pop_front();
             return next;
         }
-        SendOutcome ok;
-        ok.kind = SendOutcome::Kind::kAccepted;
-        ok.http_status = 200;
-        ok.provider_message_id = "prov-" + message.id;
-        return ok;
+        return Accepted(message.id);
     }
 
     std::deque<SendOutcome> script;
