@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "store/sqlite/file_modes.h"
+#include "store/sqlite/group_selection.h"
 #include "store/sqlite/sqlite_store_internal.h"
 
 namespace notify {
@@ -19,6 +20,8 @@ constexpr std::size_t kMaxIdleReaders = 64;
 constexpr int kCheckpointPages = 1000;
 // Bounds how long the last write of a group waits behind the others.
 constexpr std::size_t kMaxGroupSize = 128;
+// Background writes (the queue processor's) in a group that also holds foreground ones.
+constexpr std::size_t kMaxBackgroundPerGroup = 4;
 
 // One upsert per distinct counter row for the whole group; if one fails, so does the group.
 void WriteCounterChanges(SqliteConnection& c, std::string_view operation) {
@@ -173,13 +176,35 @@ void SqliteStore::RunInGroupAsync(WriteJob& job) {
     if (!group_in_progress_) commit_wanted_.notify_one();
 }
 
+// The next group, as SelectGroup (group_selection.h) picks it; those left keep their order. Under
+// group_mutex_.
+std::vector<SqliteStore::WriteJob*> SqliteStore::TakeGroup() {
+    std::vector<WriteClass> classes;
+    classes.reserve(pending_writes_.size());
+    for (const WriteJob* job : pending_writes_) classes.push_back(job->write_class);
+    const std::vector<std::size_t> chosen = SelectGroup(classes, kMaxGroupSize, kMaxBackgroundPerGroup);
+    std::vector<WriteJob*> group;
+    group.reserve(chosen.size());
+    std::vector<WriteJob*> left;
+    left.reserve(pending_writes_.size() - chosen.size());
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < pending_writes_.size(); ++i) {
+        if (next < chosen.size() && chosen[next] == i) {
+            group.push_back(pending_writes_[i]);
+            ++next;
+        } else {
+            left.push_back(pending_writes_[i]);
+        }
+    }
+    pending_writes_.swap(left);
+    return group;
+}
+
 // Called with the lock held and no group in progress; returns with the lock held. Completions of
 // asynchronous members run after the next leader was woken, outside the lock: they answer callers.
 void SqliteStore::LeadGroup(std::unique_lock<std::mutex>& lock, const WriteJob* leader) {
     group_in_progress_ = true;
-    const std::size_t n = std::min(pending_writes_.size(), kMaxGroupSize);
-    std::vector<WriteJob*> group(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
-    pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<WriteJob*> group = TakeGroup();
     lock.unlock();
     CommitGroup(group);
     lock.lock();

@@ -327,7 +327,7 @@ void SqliteStore::EnqueueAsync(const Message& message, TimeMs next_attempt_at, E
 std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) {
     constexpr const char* kOperation = "claim due messages";
     if (limit <= 0) return {};
-    return Write(kOperation, [&](SqliteConnection& c) {
+    return Write(kOperation, WriteClass::kBackground, [&](SqliteConnection& c) {
         std::vector<std::string> ids;
         {
             Statement due(c, kSelectDue, kOperation);
@@ -363,7 +363,7 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
 bool SqliteStore::CompleteAttempt(const AttemptResult& result) {
     constexpr const char* kOperation = "complete attempt";
     const Attempt& attempt = result.attempt;
-    return Write(kOperation, [&](SqliteConnection& c) {
+    return Write(kOperation, WriteClass::kBackground, [&](SqliteConnection& c) {
         // Recorded whether or not the lease still holds: see Store::CompleteAttempt.
         {
             Statement insert(c, kInsertAttempt, kOperation);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/read_cache.h"
+#include "store/sqlite/group_selection.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -96,6 +97,9 @@ private:
     // when fn returns, rolls back when it throws.
     template <typename Fn>
     auto Write(const char* operation, Fn&& fn);
+    // The same with a class (group_selection.h): the queue processor's writes are background.
+    template <typename Fn>
+    auto Write(const char* operation, WriteClass write_class, Fn&& fn);
 
     // One write waiting for its group: fn, type-erased without allocating.
     struct WriteJob {
@@ -115,12 +119,14 @@ private:
         // failed), outside the group lock. It owns the job (through owner) and frees it.
         void (*complete)(WriteJob& job) = nullptr;
         void* owner = nullptr;
+        WriteClass write_class = WriteClass::kForeground;
     };
     void RunInGroup(WriteJob& job);
     // Queues a write with `complete` set and returns at once; the commit thread leads its group
     // when no waiting caller does.
     void RunInGroupAsync(WriteJob& job);
     void LeadGroup(std::unique_lock<std::mutex>& lock, const WriteJob* leader);
+    std::vector<WriteJob*> TakeGroup();
     void CommitLoop();
     void CommitGroup(const std::vector<WriteJob*>& group);
 

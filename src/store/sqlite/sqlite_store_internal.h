@@ -41,15 +41,22 @@ auto SqliteStore::Read(Fn&& fn) {
 
 template <typename Fn>
 auto SqliteStore::Write(const char* operation, Fn&& fn) {
+    return Write(operation, WriteClass::kForeground, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto SqliteStore::Write(const char* operation, WriteClass write_class, Fn&& fn) {
     using Result = std::invoke_result_t<Fn&, SqliteConnection&>;
     if constexpr (std::is_void_v<Result>) {
         auto body = [&fn](SqliteConnection& c) { fn(c); };
         WriteJob job(operation, body);
+        job.write_class = write_class;
         RunInGroup(job);
     } else {
         std::optional<Result> result;
         auto body = [&fn, &result](SqliteConnection& c) { result.emplace(fn(c)); };
         WriteJob job(operation, body);
+        job.write_class = write_class;
         RunInGroup(job);
         return std::move(*result);
     }
