@@ -27,6 +27,7 @@
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
 #include "queue/send_service.h"
+#include "store/sqlite/sqlite_backup.h"
 #include "store/store.h"
 
 namespace notify {
@@ -124,6 +125,36 @@ int RunMigrate(const Config& config, bool status_only) {
         std::cout << "\n";
     }
     std::cout << "templates: " << store->ListTemplates().size() << std::endl;
+    return 0;
+}
+
+namespace {
+
+std::string SqlitePathForBackup(const Config& config) {
+    const std::optional<std::string> path = SqlitePathOf(config.database_url);
+    if (!path) {
+        throw BackupError("backup and restore of PostgreSQL are not built yet; use pg_dump -Fc and pg_restore");
+    }
+    return *path;
+}
+
+}  // namespace
+
+int RunBackup(const Config& config, const std::string& out_path) {
+    const BackupSummary summary = BackupSqliteDatabase(SqlitePathForBackup(config), out_path);
+    std::cout << "backup written to " << out_path << ": " << summary.messages << " message(s), schema "
+              << summary.schema << std::endl;
+    return 0;
+}
+
+int RunRestore(const Config& config, const std::string& backup_path) {
+    const std::string database_path = SqlitePathForBackup(config);
+    const RestoreSummary summary = RestoreSqliteDatabase(backup_path, database_path, SystemClock().NowMs());
+    if (!summary.previous_saved_as.empty()) {
+        std::cout << "the database it replaced is kept as " << summary.previous_saved_as << std::endl;
+    }
+    std::cout << "restored " << backup_path << " into " << database_path << ": " << summary.restored.messages
+              << " message(s), schema " << summary.restored.schema << std::endl;
     return 0;
 }
 

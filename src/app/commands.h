@@ -15,5 +15,9 @@ int RunTokenCreate(const Config& config, const std::string& role, const std::str
 int RunTokenList(const Config& config);
 int RunTokenRevoke(const Config& config, const std::string& name);
 int RunProcessQueue(const Config& config, bool force);
+// An online, checked copy of the SQLite database (safe while serving); restore replaces the
+// database with one (stop the service first). PostgreSQL: not yet.
+int RunBackup(const Config& config, const std::string& out_path);
+int RunRestore(const Config& config, const std::string& backup_path);
 
 }  // namespace notify

@@ -34,6 +34,13 @@ int main(int argc, char** argv) {
     bool force = false;
     process->add_flag("--force", force, "also take retries whose time has not come");
 
+    auto* backup = app.add_subcommand("backup", "write a checked copy of the database (safe while serving)");
+    std::string backup_out;
+    backup->add_option("--out", backup_out, "the file to write; must not exist")->required();
+    auto* restore = app.add_subcommand("restore", "replace the database with a backup (stop the service first)");
+    std::string restore_from;
+    restore->add_option("file", restore_from, "a file `notifyd backup` wrote")->required();
+
     CLI11_PARSE(app, argc, argv);
 
     notify::Config config;
@@ -51,6 +58,8 @@ int main(int argc, char** argv) {
         if (*list) return notify::RunTokenList(config);
         if (*revoke) return notify::RunTokenRevoke(config, revoke_name);
         if (*process) return notify::RunProcessQueue(config, force);
+        if (*backup) return notify::RunBackup(config, backup_out);
+        if (*restore) return notify::RunRestore(config, restore_from);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;

@@ -213,4 +213,8 @@ public:
 // "sqlite:PATH" -> SqliteStore. Anything else throws std::invalid_argument naming the problem.
 std::unique_ptr<Store> OpenStore(const std::string& database_url);
 
+// PATH of a "sqlite:PATH" URL; nullopt for a PostgreSQL URL; std::invalid_argument, as OpenStore,
+// for anything else.
+std::optional<std::string> SqlitePathOf(const std::string& database_url);
+
 }  // namespace notify

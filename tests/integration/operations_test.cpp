@@ -180,6 +180,51 @@ TEST(Commands, MigrateIsIdempotentAndStatusListsMigrations) {
     EXPECT_NE(status.output.find("templates: 10"), std::string::npos) << status.output;
 }
 
+// The runbook's "Backup current database" and "Restore database from backup", with the real binary.
+TEST(Commands, BackupWhileServingThenRestoreFindsEveryMessage) {
+    TempDir fake_dir;
+    FakeMyOperator fake(fake_dir.path());
+    fake.Start();
+    Notifyd service(fake.ServiceEnv());
+    service.Migrate();
+    service.Start();
+    ASSERT_EQ(service.Put("/settings", {{"paused", true}}).status, 200);  // they stay queued
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i) {
+        const auto sent =
+            service.Post("/send-message", DeliveryReminder("+9198765432" + std::to_string(10 + i), false));
+        ASSERT_EQ(sent.status, 202) << sent.body;
+        ids.push_back(sent.Json()["id"]);
+    }
+    const std::string backup = (service.dir() / "backup.db").string();
+    const auto made = service.Run({"backup", "--out", backup});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    EXPECT_NE(made.output.find("12 message(s)"), std::string::npos) << made.output;
+    const auto again = service.Run({"backup", "--out", backup});
+    EXPECT_NE(again.exit_code, 0);
+    EXPECT_NE(again.output.find("exists"), std::string::npos) << again.output;
+    EXPECT_EQ(service.Get("/health").status, 200);  // the backup did not disturb the server
+    service.Stop();
+
+    // A new machine: an empty place, the backup restored into it, served.
+    TempDir elsewhere;
+    Notifyd restored(fake.ServiceEnv({{"DATABASE_URL", "sqlite:" + (elsewhere.path() / "n.db").string()}}));
+    const auto bad = restored.Run({"restore", (elsewhere.path() / "missing.db").string()});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.output.find("no backup at"), std::string::npos) << bad.output;
+    const auto done = restored.Run({"restore", backup});
+    ASSERT_EQ(done.exit_code, 0) << done.output;
+    EXPECT_NE(done.output.find("12 message(s)"), std::string::npos) << done.output;
+    restored.Start();
+    for (const std::string& id : ids) {
+        const auto message = restored.Get("/messages/" + id);
+        ASSERT_EQ(message.status, 200) << id;
+        EXPECT_EQ(message.Json()["status"], "queued");
+    }
+    EXPECT_EQ(restored.Get("/health").Json()["queue_depth"], 12);
+    EXPECT_EQ(restored.Get("/settings").Json()["paused"], true);  // settings travel with the data
+}
+
 TEST(Commands, ServeRefusesAnUnmigratedDatabaseClearly) {
     Notifyd service;
     const auto r = service.Run({"serve"});
