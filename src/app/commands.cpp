@@ -26,6 +26,7 @@
 #include "providers/sandbox.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
+#include "queue/retention.h"
 #include "queue/send_service.h"
 #include "store/sqlite/sqlite_backup.h"
 #include "store/store.h"
@@ -301,12 +302,19 @@ int RunServe(const Config& config) {
                       [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();
     processor.Start();
+    Retention retention(*store, clock, RetentionOptions{.days = config.retention_days});
+    retention.Start();
+    if (config.retention_days > 0) {
+        spdlog::info("retention: finished messages and webhook events older than {} days are deleted hourly",
+                     config.retention_days);
+    }
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down: no new connections, finishing requests in progress",
                  signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
     server.Stop(std::chrono::milliseconds(config.shutdown_grace_ms));
+    retention.Stop();
     processor.Stop();
     spdlog::info("shutdown complete; queue depth {}", store->QueueDepth());
     return 0;

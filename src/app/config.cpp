@@ -187,6 +187,7 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
     config.processor_batch = static_cast<int>(GetInt(vars, "PROCESSOR_BATCH", 64, 1, 10000));
     config.processor_idle_poll_ms = static_cast<int>(GetInt(vars, "PROCESSOR_IDLE_POLL_MS", 1000, 10, 60000));
     config.shutdown_grace_ms = static_cast<int>(GetInt(vars, "SHUTDOWN_GRACE_MS", 15000, 0, 600000));
+    config.retention_days = static_cast<int>(GetInt(vars, "RETENTION_DAYS", 180, 0, 36500));
     return config;
 }
 

@@ -43,6 +43,7 @@ struct Config {
     int processor_batch = 64;           // PROCESSOR_BATCH: entries claimed at once
     int processor_idle_poll_ms = 1000;  // PROCESSOR_IDLE_POLL_MS: longest sleep when nothing is due
     int shutdown_grace_ms = 15000;      // SHUTDOWN_GRACE_MS: how long in-flight work may finish at SIGTERM
+    int retention_days = 180;           // RETENTION_DAYS: finished messages older than this are deleted; 0 keeps all
 
     // Values that must never reach a log line or a response (for the log redactor).
     std::vector<std::string> Secrets() const;

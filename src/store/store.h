@@ -50,6 +50,12 @@ struct EnqueueOutcome {
 };
 using EnqueueDone = std::function<void(EnqueueOutcome)>;
 
+// What one retention purge deleted.
+struct PurgeResult {
+    std::size_t messages = 0;
+    std::size_t webhook_events = 0;
+};
+
 // A MyOperator webhook event as the store records it: de-duplicated on event_id.
 struct WebhookEventRecord {
     std::string event_id;
@@ -200,6 +206,14 @@ public:
     // A queued or sending message whose recipient opted out after it was queued: suppressed, its
     // queue entry removed. False when the message is in no such state.
     virtual bool MarkSuppressed(std::string_view message_id, TimeMs now) = 0;
+
+    // Retention: deletes up to `limit` messages created before `cutoff` whose status is final
+    // (sent, delivered, read, failed, suppressed, skipped_rollout), with their attempts and status
+    // reports, and up to `limit` webhook events received before it, oldest first, as one write
+    // that yields to the API's writes. Queued and sending messages are never deleted. Statistics
+    // count what is kept: a deleted message leaves its counters too, so every range agrees with
+    // history.
+    virtual PurgeResult PurgeOlderThan(TimeMs cutoff, std::size_t limit) = 0;
 
     // Entries waiting, due or not (queued and sending messages). Costs the same however long the
     // queue is: /health calls it.

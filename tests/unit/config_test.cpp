@@ -194,7 +194,8 @@ TEST(ParseConfig, ReadsTheTuningVariables) {
                                   {"PROCESSOR_CONCURRENCY", "8"},
                                   {"PROCESSOR_BATCH", "10"},
                                   {"PROCESSOR_IDLE_POLL_MS", "50"},
-                                  {"SHUTDOWN_GRACE_MS", "0"}});
+                                  {"SHUTDOWN_GRACE_MS", "0"},
+                                  {"RETENTION_DAYS", "0"}});
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_EQ(c.http_threads, 4);
     EXPECT_EQ(c.handler_threads, 16);
@@ -202,6 +203,8 @@ TEST(ParseConfig, ReadsTheTuningVariables) {
     EXPECT_EQ(c.processor_batch, 10);
     EXPECT_EQ(c.processor_idle_poll_ms, 50);
     EXPECT_EQ(c.shutdown_grace_ms, 0);
+    EXPECT_EQ(c.retention_days, 0);
+    EXPECT_EQ(ParseConfig({}).retention_days, 180);
 }
 
 TEST(ParseConfig, ReadsTheHttpProtectionSettings) {
@@ -335,6 +338,8 @@ TEST(ParseConfig, RejectsBadTuningValues) {
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROCESSOR_BATCH", "100000"}}), "PROCESSOR_BATCH");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"PROCESSOR_IDLE_POLL_MS", "1"}}), "PROCESSOR_IDLE_POLL_MS");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"SHUTDOWN_GRACE_MS", "-1"}}), "SHUTDOWN_GRACE_MS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"RETENTION_DAYS", "-1"}}), "RETENTION_DAYS");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"RETENTION_DAYS", "half a year"}}), "RETENTION_DAYS");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"MAX_CONNECTIONS", "0"}}), "MAX_CONNECTIONS");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"MAX_CONNECTIONS", "lots"}}), "MAX_CONNECTIONS");
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"HANDLER_QUEUE_LIMIT", "0"}}), "HANDLER_QUEUE_LIMIT");

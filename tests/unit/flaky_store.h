@@ -38,6 +38,9 @@ public:
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override {
         return inner_.Enqueue(message, next_attempt_at, claim);
     }
+    PurgeResult PurgeOlderThan(TimeMs cutoff, std::size_t limit) override {
+        return inner_.PurgeOlderThan(cutoff, limit);
+    }
     void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) override {
         inner_.EnqueueAsync(message, next_attempt_at, std::move(done));
     }

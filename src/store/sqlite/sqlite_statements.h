@@ -208,6 +208,17 @@ inline constexpr const char* kUpsertOptOut =
     " opted_out_at = CASE WHEN excluded.opted_out = 1 THEN excluded.updated_at ELSE opt_outs.opted_out_at END,"
     " updated_at = excluded.updated_at"
     " WHERE excluded.updated_at >= opt_outs.updated_at";
+// Retention. Final statuses only (a queued or sending message has a queue entry and is never
+// purged); the created_at index holds the status, so the oldest are found without the table.
+// Attempts and status reports go with their message (ON DELETE CASCADE).
+inline constexpr const char* kPurgeMessages =
+    "DELETE FROM notifications_log WHERE seq IN (SELECT seq FROM notifications_log"
+    " WHERE created_at < ?1 AND status IN ('sent', 'delivered', 'read', 'failed', 'suppressed', 'skipped_rollout')"
+    " ORDER BY created_at LIMIT ?2)";
+inline constexpr const char* kPurgeWebhookEvents =
+    "DELETE FROM webhook_events WHERE event_id IN (SELECT event_id FROM webhook_events WHERE received_at < ?1"
+    " ORDER BY received_at LIMIT ?2)";
+
 inline constexpr const char* kSelectOptOut = "SELECT opted_out FROM opt_outs WHERE phone = ?1";
 
 inline constexpr const char* kMarkSuppressed =

@@ -360,6 +360,25 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
     });
 }
 
+PurgeResult SqliteStore::PurgeOlderThan(TimeMs cutoff, std::size_t limit) {
+    constexpr const char* kOperation = "purge old messages";
+    if (limit == 0) return {};
+    return Write(kOperation, WriteClass::kBackground, [&](SqliteConnection& c) {
+        PurgeResult result;
+        Statement messages(c, kPurgeMessages, kOperation);
+        messages.BindInt(1, cutoff);
+        messages.BindInt(2, static_cast<std::int64_t>(limit));
+        messages.Run();
+        result.messages = static_cast<std::size_t>(sqlite3_changes(c.db()));
+        Statement events(c, kPurgeWebhookEvents, kOperation);
+        events.BindInt(1, cutoff);
+        events.BindInt(2, static_cast<std::int64_t>(limit));
+        events.Run();
+        result.webhook_events = static_cast<std::size_t>(sqlite3_changes(c.db()));
+        return result;
+    });
+}
+
 bool SqliteStore::CompleteAttempt(const AttemptResult& result) {
     constexpr const char* kOperation = "complete attempt";
     const Attempt& attempt = result.attempt;

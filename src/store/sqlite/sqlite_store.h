@@ -78,6 +78,8 @@ public:
     bool IsOptedOut(std::string_view phone) override;
     bool MarkSuppressed(std::string_view message_id, TimeMs now) override;
 
+    PurgeResult PurgeOlderThan(TimeMs cutoff, std::size_t limit) override;
+
     std::int64_t QueueDepth() override;
     std::optional<TimeMs> NextDueAt() override;
 
