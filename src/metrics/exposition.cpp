@@ -20,15 +20,18 @@ std::string_view TypeName(MetricType type) {
     return "untyped";
 }
 
-// HELP text escapes only backslash and line feed.
-std::string EscapeHelp(std::string_view help) {
+// Backslash and line feed always; the double quote only inside a label value's quotes (HELP text
+// keeps it as it is).
+std::string Escape(std::string_view text, bool quote) {
     std::string out;
-    out.reserve(help.size());
-    for (const char c : help) {
+    out.reserve(text.size());
+    for (const char c : text) {
         if (c == '\\') {
             out += "\\\\";
         } else if (c == '\n') {
             out += "\\n";
+        } else if (c == '"' && quote) {
+            out += "\\\"";
         } else {
             out += c;
         }
@@ -38,22 +41,7 @@ std::string EscapeHelp(std::string_view help) {
 
 }  // namespace
 
-std::string EscapeLabelValue(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (const char c : value) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
+std::string EscapeLabelValue(std::string_view value) { return Escape(value, true); }
 
 std::string FormatValue(double value) {
     if (std::isnan(value)) return "NaN";
@@ -101,7 +89,7 @@ void TextWriter::Family(std::string_view name, MetricType type, std::string_view
     text_ += "# HELP ";
     text_ += name;
     text_ += ' ';
-    text_ += EscapeHelp(help);
+    text_ += Escape(help, false);
     text_ += "\n# TYPE ";
     text_ += name;
     text_ += ' ';

@@ -48,18 +48,6 @@ std::string_view WebhookEventLabel(const WebhookEvent& event) {
     return kWebhookEventLabels[5];
 }
 
-std::string_view ProviderOutcomeLabel(SendOutcome::Kind kind) {
-    switch (kind) {
-        case SendOutcome::Kind::kAccepted:
-            return "accepted";
-        case SendOutcome::Kind::kRetryable:
-            return "retryable";
-        case SendOutcome::Kind::kPermanent:
-            return "permanent";
-    }
-    return "retryable";
-}
-
 std::vector<std::pair<std::string_view, std::int64_t>> ExclusiveStatusCounts(const StatusCounts& counts) {
     // StatusCounts nests them: sent counts delivered and read, delivered counts read.
     return {{"queued", counts.queued},
@@ -133,7 +121,7 @@ void ServiceMetrics::Render(TextWriter& out) const {
                "Calls to the WhatsApp provider, by outcome (accepted, retryable, permanent).");
     for (const auto kind :
          {SendOutcome::Kind::kAccepted, SendOutcome::Kind::kRetryable, SendOutcome::Kind::kPermanent}) {
-        out.Sample("notifyd_provider_requests_total", {{"outcome", ProviderOutcomeLabel(kind)}},
+        out.Sample("notifyd_provider_requests_total", {{"outcome", ToString(kind)}},
                    static_cast<double>(provider_requests_[static_cast<std::size_t>(kind)].Value()));
     }
     out.Family("notifyd_provider_request_duration_seconds", MetricType::kHistogram,

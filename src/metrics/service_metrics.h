@@ -57,8 +57,6 @@ std::string_view MethodLabel(std::string_view method);
 // An event's type as a label: the MyOperator event types the service knows, "other" otherwise.
 std::string_view WebhookEventLabel(const WebhookEvent& event);
 
-std::string_view ProviderOutcomeLabel(SendOutcome::Kind kind);
-
 // Messages by current status, each in exactly one (sent, delivered and read apart), so that a sum
 // over statuses is the number of messages.
 std::vector<std::pair<std::string_view, std::int64_t>> ExclusiveStatusCounts(const StatusCounts& counts);

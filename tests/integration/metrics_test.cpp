@@ -32,6 +32,19 @@ HttpResult Scrape(const Notifyd& service, const std::string& path = "/metrics", 
     return HttpCall("GET", service.base_url() + path, "", headers);
 }
 
+// A response is counted just after it is written, so a scrape right after it may not show it yet:
+// scrapes until `series` has `value` (5 s at most) and returns the last scrape.
+std::string ScrapeUntil(const Notifyd& service, const std::string& series, double value) {
+    std::string scrape;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {
+        scrape = Scrape(service).body;
+        if (SampleValue(scrape, series) == value) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return scrape;
+}
+
 class MetricsTest : public ::testing::Test {
 protected:
     void StartService(std::map<std::string, std::string> extra = {}) {
@@ -70,22 +83,13 @@ TEST_F(MetricsTest, CountersMoveWithAMessageSentThroughTheProvider) {
     ASSERT_TRUE(service_->WaitForStatus(queued.Json()["id"], "sent"));
     EXPECT_EQ(fake_.RequestCount(), 1);
 
-    // The request counts are written after each response: poll briefly for the last one.
-    std::string scrape;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    do {
-        scrape = Scrape(*service_).body;
-        if (SampleValue(scrape, "notifyd_provider_requests_total{outcome=\"accepted\"}") == 1) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < deadline);
+    const std::string send_message_202 =
+        "notifyd_http_requests_total{route=\"/api/notifications/send-message\",method=\"POST\",status=\"202\"}";
+    const std::string scrape = ScrapeUntil(*service_, send_message_202, 1);
     EXPECT_EQ(SampleValue(scrape, "notifyd_provider_requests_total{outcome=\"accepted\"}"), 1) << scrape;
     EXPECT_EQ(SampleValue(scrape, "notifyd_provider_requests_total{outcome=\"retryable\"}"), 0);
     EXPECT_EQ(SampleValue(scrape, "notifyd_provider_request_duration_seconds_count"), 1);
-    EXPECT_EQ(SampleValue(scrape,
-                          "notifyd_http_requests_total{route=\"/api/notifications/send-message\",method=\"POST\","
-                          "status=\"202\"}"),
-              1)
-        << scrape;
+    EXPECT_EQ(SampleValue(scrape, send_message_202), 1) << scrape;
     EXPECT_EQ(
         SampleValue(scrape, "notifyd_http_request_duration_seconds_count{route=\"/api/notifications/send-message\"}"),
         1);
@@ -101,16 +105,9 @@ TEST_F(MetricsTest, CountersMoveWithAMessageSentThroughTheProvider) {
 TEST_F(MetricsTest, UnknownPathsAreCountedAsUnmatched) {
     StartService();
     EXPECT_EQ(HttpCall("GET", service_->base_url() + "/no/such/path-12345").status, 404);
-    std::string scrape;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    do {
-        scrape = Scrape(*service_).body;
-        if (SampleValue(scrape, "notifyd_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"))
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < deadline);
-    EXPECT_EQ(SampleValue(scrape, "notifyd_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"), 1)
-        << scrape;
+    const std::string unmatched = "notifyd_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}";
+    const std::string scrape = ScrapeUntil(*service_, unmatched, 1);
+    EXPECT_EQ(SampleValue(scrape, unmatched), 1) << scrape;
     EXPECT_EQ(scrape.find("path-12345"), std::string::npos);
 }
 

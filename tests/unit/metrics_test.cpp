@@ -19,6 +19,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// What a renderer with a Render(TextWriter&) writes.
+template <typename Renderer>
+std::string Rendered(const Renderer& renderer) {
+    TextWriter out;
+    renderer.Render(out);
+    return out.Take();
+}
+
 TEST(EscapeLabelValue, EscapesBackslashQuoteAndLineFeed) {
     EXPECT_EQ(EscapeLabelValue("plain /api/x{id}"), "plain /api/x{id}");
     EXPECT_EQ(EscapeLabelValue("a\\b"), "a\\\\b");
@@ -67,13 +75,13 @@ TEST(Histogram, RefusesBoundsThatAreNotAscendingOrNotFinite) {
 
 TEST(TextWriter, WritesHelpTypeAndLabelledSamples) {
     TextWriter out;
-    out.Family("notifyd_x_total", MetricType::kCounter, "What x counts.\nA back\\slash.");
+    out.Family("notifyd_x_total", MetricType::kCounter, "What \"x\" counts.\nA back\\slash.");
     out.Sample("notifyd_x_total", {{"route", "/a/{id}"}, {"status", "202"}}, 3);
     out.Sample("notifyd_x_total", {{"route", "we\"ird\n"}}, 0.5);
     out.Family("notifyd_y", MetricType::kGauge, "Y.");
     out.Sample("notifyd_y", {}, 7);
     EXPECT_EQ(out.Take(),
-              "# HELP notifyd_x_total What x counts.\\nA back\\\\slash.\n"
+              "# HELP notifyd_x_total What \"x\" counts.\\nA back\\\\slash.\n"
               "# TYPE notifyd_x_total counter\n"
               "notifyd_x_total{route=\"/a/{id}\",status=\"202\"} 3\n"
               "notifyd_x_total{route=\"we\\\"ird\\n\"} 0.5\n"
@@ -116,9 +124,7 @@ TEST(HttpMetrics, LabelsByRoutePatternAndCountsUnknownRoutesAsUnmatched) {
     http.Record(0, "GET", 404, 0.001);
     http.Record(std::nullopt, "BREW", 404, 0.001);
     http.Record(7, "GET", 404, 0.001);  // not a declared route
-    TextWriter out;
-    http.Render(out);
-    const std::string text = out.Take();
+    const std::string text = Rendered(http);
     EXPECT_THAT(text, HasSubstr("notifyd_http_requests_total{route=\"/api/notifications/messages/{id}\",method=\"GET\","
                                 "status=\"200\"} 2\n"));
     EXPECT_THAT(text, HasSubstr("notifyd_http_requests_total{route=\"/api/notifications/messages/{id}\",method=\"GET\","
@@ -188,9 +194,7 @@ TEST(MeasuredProvider, CountsEachCallByOutcomeAndTimesIt) {
     EXPECT_EQ(provider.Send(message).kind, SendOutcome::Kind::kPermanent);
     EXPECT_EQ(provider.Send(message).kind, SendOutcome::Kind::kAccepted);
     EXPECT_EQ(inner.sent_ids.size(), 3u);
-    TextWriter out;
-    metrics.Render(out);
-    const std::string text = out.Take();
+    const std::string text = Rendered(metrics);
     EXPECT_THAT(text, HasSubstr("notifyd_provider_requests_total{outcome=\"accepted\"} 1\n"));
     EXPECT_THAT(text, HasSubstr("notifyd_provider_requests_total{outcome=\"retryable\"} 1\n"));
     EXPECT_THAT(text, HasSubstr("notifyd_provider_requests_total{outcome=\"permanent\"} 1\n"));
@@ -205,9 +209,7 @@ TEST(ServiceMetrics, CountsWebhookEventsByType) {
     metrics.CountWebhookEvent(event);
     event.kind = WebhookEvent::Kind::kOther;
     metrics.CountWebhookEvent(event);
-    TextWriter out;
-    metrics.Render(out);
-    const std::string text = out.Take();
+    const std::string text = Rendered(metrics);
     EXPECT_THAT(text, HasSubstr("notifyd_webhook_events_total{type=\"message.received\"} 2\n"));
     EXPECT_THAT(text, HasSubstr("notifyd_webhook_events_total{type=\"other\"} 1\n"));
     EXPECT_THAT(text, HasSubstr("notifyd_webhook_events_total{type=\"message.read\"} 0\n"));
