@@ -7,6 +7,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libphonenumber-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus  # for promtool: the alert rules' tests (deploy/prometheus)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -16,5 +17,14 @@ done
 echo "installing missing packages: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+# Packages with a daemon (prometheus) start it from their postinst. Only promtool is wanted here, and
+# in a container without an init system starting it fails or leaves a stray server: a policy-rc.d
+# that denies every start (exit 101), as Docker images ship, unless one is there already.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ] && [ "$(cat /proc/1/comm 2>/dev/null)" != "systemd" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

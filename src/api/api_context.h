@@ -14,6 +14,9 @@ class SendService;
 class Provider;
 class Router;
 class Authenticator;
+namespace metrics {
+class ServiceMetrics;
+}
 
 // What the handlers need; built once in src/app/ and shared by every request.
 struct ApiContext {
@@ -27,6 +30,8 @@ struct ApiContext {
     std::string default_region;
     TimeMs started_at = 0;
     std::optional<std::string> webhook_secret;  // MYOPERATOR_API_SECRET; webhooks are refused without it
+    metrics::ServiceMetrics& metrics;           // counters the handlers move, and what /metrics renders
+    std::optional<std::string> metrics_token;   // METRICS_TOKEN; without it /metrics is public
 };
 
 inline constexpr const char* kApiPrefix = "/api/notifications";
@@ -40,6 +45,7 @@ void RegisterQueueRoutes(Router& router, ApiContext& ctx);
 void RegisterTemplateRoutes(Router& router, ApiContext& ctx);
 void RegisterSettingsRoutes(Router& router, ApiContext& ctx);
 void RegisterWebhookRoutes(Router& router, ApiContext& ctx);
+void RegisterMetricsRoutes(Router& router, ApiContext& ctx);
 void RegisterApiRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace notify

@@ -29,6 +29,7 @@ void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterTemplateRoutes(router, ctx);
     RegisterSettingsRoutes(router, ctx);
     RegisterWebhookRoutes(router, ctx);
+    RegisterMetricsRoutes(router, ctx);
     router.Guard("POST", std::string(kApiPrefix) + "/webhooks/myoperator",
                  [&ctx](const HttpRequest& request) { RequireWebhookSecret(ctx, request); });
 }

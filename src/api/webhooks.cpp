@@ -10,6 +10,7 @@
 #include "common/time_format.h"
 #include "http/errors.h"
 #include "http/router.h"
+#include "metrics/service_metrics.h"
 #include "notify/phone.h"
 #include "notify/webhook_event.h"
 #include "store/store.h"
@@ -87,6 +88,7 @@ HttpResponse ReceiveWebhook(ApiContext& ctx, HttpRequest& http) {
         throw Error(ErrorKind::kPayloadTooLarge, "payload_too_large", "webhook bodies are at most 256 KiB");
     }
     const WebhookEvent event = ParseWebhookEvent(http.body);
+    ctx.metrics.CountWebhookEvent(event);
     const TimeMs received_at = ctx.clock.NowMs();
     // The sender's clock decides order only within a sane window: from here on the event's time is
     // the clamped one, for opt-outs and status reports alike.

@@ -22,6 +22,8 @@
 #include "http/errors.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "metrics/measured_provider.h"
+#include "metrics/service_metrics.h"
 #include "providers/myoperator.h"
 #include "providers/sandbox.h"
 #include "queue/dispatcher.h"
@@ -268,9 +270,11 @@ int RunServe(const Config& config) {
 
     auto store = OpenMigratedStore(config);
     auto provider = MakeProvider(config);
+    metrics::ServiceMetrics metrics;
+    metrics::MeasuredProvider measured_provider(*provider, metrics);
     SystemClock clock;
     SystemRandom random;
-    Dispatcher dispatcher(*store, *provider, clock, random, config.retry, MakeThroughputOptions(config));
+    Dispatcher dispatcher(*store, measured_provider, clock, random, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     SendService sender(*store, dispatcher, processor, clock, random);
     Authenticator auth(*store, clock, config.admin_token);
@@ -284,8 +288,11 @@ int RunServe(const Config& config) {
                    .auth = auth,
                    .default_region = config.default_country,
                    .started_at = clock.NowMs(),
-                   .webhook_secret = config.webhook_secret};
+                   .webhook_secret = config.webhook_secret,
+                   .metrics = metrics,
+                   .metrics_token = config.metrics_token};
     RegisterApiRoutes(router, ctx);
+    metrics.http.DeclareRoutes(router.RoutePatterns());
 
     spdlog::info("notifyd {} starting: store {}, {} templates, provider {}", NOTIFY_VERSION,
                  DescribeUrl(config.database_url), store->ListTemplates().size(), provider->Name());
@@ -298,8 +305,11 @@ int RunServe(const Config& config) {
     if (!config.admin_token) spdlog::info("no ADMIN_TOKEN set; use `notifyd token create` for bearer tokens");
     if (!config.webhook_secret) spdlog::warn("MYOPERATOR_API_SECRET is not set: status webhooks will be refused");
 
-    HttpServer server(MakeServerOptions(config, router),
-                      [&router](HttpRequest& request) { return router.Handle(request); });
+    HttpServerOptions server_options = MakeServerOptions(config, router);
+    server_options.on_response = [&metrics](const RequestOutcome& outcome) {
+        metrics.http.Record(outcome.matched_route, outcome.method, outcome.status, outcome.seconds);
+    };
+    HttpServer server(std::move(server_options), [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();
     processor.Start();
     Retention retention(*store, clock, RetentionOptions{.days = config.retention_days});

@@ -58,6 +58,7 @@ std::vector<std::string> Config::Secrets() const {
     std::vector<std::string> secrets;
     if (admin_token) secrets.push_back(*admin_token);
     if (webhook_secret) secrets.push_back(*webhook_secret);
+    if (metrics_token) secrets.push_back(*metrics_token);
     if (!myoperator.api_key.empty()) secrets.push_back(myoperator.api_key);
     return secrets;
 }
@@ -135,6 +136,10 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
     config.myoperator.phone_number_id = Get(vars, "MYOPERATOR_WHATSAPP_NUMBER").value_or("");
     config.myoperator.timeout = std::chrono::milliseconds(config.provider_timeout_ms);
     config.webhook_secret = Get(vars, "MYOPERATOR_API_SECRET");
+    config.metrics_token = Get(vars, "METRICS_TOKEN");
+    if (config.metrics_token && config.metrics_token->size() < 16) {
+        throw ConfigError("METRICS_TOKEN: must be at least 16 characters long");
+    }
 
     const bool any_credential = !config.myoperator.api_key.empty() || !config.myoperator.company_id.empty() ||
                                 !config.myoperator.phone_number_id.empty();

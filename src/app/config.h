@@ -26,6 +26,7 @@ struct Config {
     std::string provider = "sandbox";  // "myoperator" or "sandbox"
     MyOperatorOptions myoperator;
     std::optional<std::string> webhook_secret;  // MYOPERATOR_API_SECRET
+    std::optional<std::string> metrics_token;   // METRICS_TOKEN: set, /metrics needs it as a bearer token
     std::string default_country = "IN";
     RetryPolicy retry;
     int provider_timeout_ms = 10000;

@@ -25,6 +25,8 @@ std::string Hex(const unsigned char* data, std::size_t size) {
     return out;
 }
 
+}  // namespace
+
 std::optional<std::string> BearerToken(const HttpRequest& request) {
     const auto header = request.Header("authorization");
     if (!header) return std::nullopt;
@@ -40,8 +42,6 @@ std::optional<std::string> BearerToken(const HttpRequest& request) {
     if (token.empty()) return std::nullopt;
     return token;
 }
-
-}  // namespace
 
 std::string HashToken(std::string_view token) {
     unsigned char digest[EVP_MAX_MD_SIZE];

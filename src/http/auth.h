@@ -20,6 +20,10 @@ struct Principal {
     Role role = Role::kViewer;
 };
 
+// The token of an "Authorization: Bearer TOKEN" header (scheme in any case, spaces around it
+// trimmed); nullopt without one.
+std::optional<std::string> BearerToken(const HttpRequest& request);
+
 // Hex SHA-256; tokens are stored and compared only as hashes.
 std::string HashToken(std::string_view token);
 

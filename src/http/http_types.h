@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct HttpRequest {
     // handler stage neither matches the route nor looks the token up a second time.
     std::optional<std::size_t> route_index;
     std::shared_ptr<const Principal> principal;
+    // The route whose path and method matched, set even when Admit refused the request (401, say):
+    // what metrics count it under. Never a reason to run a handler; route_index is that.
+    std::optional<std::size_t> matched_route;
 
     std::optional<std::string> Header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);
@@ -70,5 +74,16 @@ struct HeaderVerdict {
 
 // Runs on the connection's I/O thread with the request minus its body; it must not block.
 using HeaderHook = std::function<HeaderVerdict(HttpRequest&)>;
+
+// A request answered, as metrics see it: after its response was written (or the write failed).
+struct RequestOutcome {
+    std::string_view method;                   // as received; "-" when the request line never arrived
+    std::optional<std::size_t> matched_route;  // HttpRequest::matched_route at the header stage
+    int status = 0;
+    double seconds = 0;  // from the request's first byte to its response written
+};
+
+// Runs on the connection's I/O thread after every response; it must be cheap and must not block.
+using ResponseObserver = std::function<void(const RequestOutcome&)>;
 
 }  // namespace notify

@@ -53,6 +53,17 @@ Router::Route& Router::Find(const std::string& method, const std::string& patter
     throw std::logic_error(std::string(caller) + ": no route " + method + " " + pattern);
 }
 
+std::vector<std::string> Router::RoutePatterns() const {
+    std::vector<std::string> patterns;
+    patterns.reserve(routes_.size());
+    for (const Route& route : routes_) {
+        std::string pattern;
+        for (const std::string& segment : route.segments) pattern += "/" + segment;
+        patterns.push_back(pattern.empty() ? "/" : pattern);
+    }
+    return patterns;
+}
+
 void Router::MarkNonBlocking(const std::string& method, const std::string& pattern) {
     Find(method, pattern, "Router::MarkNonBlocking").non_blocking = true;
 }
@@ -109,6 +120,7 @@ HeaderVerdict Router::Admit(HttpRequest& request) const {
             if ((request.method == "GET" || request.method == "HEAD") && AnnouncesBody(request)) {
                 return {ErrorResponse(400, "bad_request", request.method + " takes no request body"), false, false};
             }
+            request.matched_route = index;
             request.path_params = std::move(params);
             if (route.minimum_role) {
                 request.principal = std::make_shared<const Principal>(auth_.Require(request, *route.minimum_role));

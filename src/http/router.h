@@ -63,6 +63,10 @@ public:
     // when there is none). It runs after authentication and before any body byte is read.
     void Guard(const std::string& method, const std::string& pattern, RouteGuard guard);
 
+    // The pattern of every route, by route index (HttpRequest::route_index, matched_route), as
+    // registered: "/api/notifications/messages/{id}". Bounded, so metrics may use it as a label.
+    std::vector<std::string> RoutePatterns() const;
+
     // Header stage: the 404, 405, 401, 403 or guard answer when the request must not go on;
     // otherwise records the route and the caller in `request` and says whether the handler may
     // run inline. A GET or HEAD that announces a body is refused (400): no route reads one, and a

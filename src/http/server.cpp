@@ -397,6 +397,7 @@ private:
                 verdict.reject = ResponseForException(std::current_exception());
             }
         }
+        matched_route_ = request_.matched_route;
         run_inline_ = verdict.run_inline;
         run_async_ = verdict.run_async && server_.options_.async_handler;
         if (!verdict.reject && !run_inline_ && !run_async_ && server_.HandlerQueueFull()) {
@@ -470,6 +471,7 @@ private:
 
     void NoteRequestLine() {
         started_ = Clock::now();
+        matched_route_.reset();
         version_ = 11;
         log_method_ = "-";
         log_path_ = "-";
@@ -669,8 +671,12 @@ private:
     }
 
     void OnWrite(beast::error_code ec, std::size_t) {
-        double ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-        spdlog::debug("{} {} {} {:.1f}ms", log_method_, log_path_, response_.result_int(), ms);
+        const std::chrono::duration<double> took = Clock::now() - started_;
+        spdlog::debug("{} {} {} {:.1f}ms", log_method_, log_path_, response_.result_int(), took.count() * 1000);
+        if (server_.options_.on_response) {
+            server_.options_.on_response(
+                RequestOutcome{log_method_, matched_route_, static_cast<int>(response_.result_int()), took.count()});
+        }
         bool keep_alive = response_.keep_alive();
         response_ = {};
         FinishRequest();
@@ -744,6 +750,7 @@ private:
     Clock::time_point started_;
     std::string log_method_;
     std::string log_path_;
+    std::optional<std::size_t> matched_route_;  // of the request being answered, for on_response
     unsigned version_ = 11;
     bool keep_alive_ = false;
     bool head_ = false;

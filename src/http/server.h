@@ -23,6 +23,7 @@ struct HttpServerOptions {
     std::chrono::milliseconds body_timeout{30000};    // body complete within this of the header section
     HeaderHook on_headers;           // asked before any body byte is read; empty: every request goes on
     AsyncHttpHandler async_handler;  // answers the requests on_headers marks run_async
+    ResponseObserver on_response;    // told of every response written; empty: nobody is
 };
 
 // Asynchronous HTTP/1.1 server on Boost.Beast with keep-alive. Sockets run on io_threads; each

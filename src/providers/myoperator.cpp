@@ -199,18 +199,6 @@ std::string MaskedPhone(const OutboundMessage& message) {
     return "+" + message.country_code + std::string(number.size() - shown, '*') + number.substr(number.size() - shown);
 }
 
-std::string_view KindName(SendOutcome::Kind kind) {
-    switch (kind) {
-        case SendOutcome::Kind::kAccepted:
-            return "accepted";
-        case SendOutcome::Kind::kRetryable:
-            return "retryable";
-        case SendOutcome::Kind::kPermanent:
-            return "permanent";
-    }
-    return "unknown";
-}
-
 void ReplaceAll(std::string& text, std::string_view needle, std::string_view replacement) {
     if (needle.empty()) return;
     for (std::size_t pos = text.find(needle); pos != std::string::npos;
@@ -469,7 +457,7 @@ SendOutcome MyOperatorProvider::Send(const OutboundMessage& message) {
     const auto latency =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::debug("myoperator send id={} to={} http_status={} outcome={} latency_ms={}{}{}", message.id,
-                  MaskedPhone(message), outcome.http_status, KindName(outcome.kind), latency.count(),
+                  MaskedPhone(message), outcome.http_status, ToString(outcome.kind), latency.count(),
                   outcome.error.empty() ? "" : " error=", outcome.error);
     return outcome;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace notify {
@@ -25,6 +26,19 @@ struct SendOutcome {
     std::string error;                                // provider's code and message, for people; no secrets
     bool stops_all_sending = false;                   // wallet empty, number disabled, bad credentials
 };
+
+// "accepted", "retryable" or "permanent": for logs and metric labels.
+inline std::string_view ToString(SendOutcome::Kind kind) {
+    switch (kind) {
+        case SendOutcome::Kind::kAccepted:
+            return "accepted";
+        case SendOutcome::Kind::kRetryable:
+            return "retryable";
+        case SendOutcome::Kind::kPermanent:
+            return "permanent";
+    }
+    return "unknown";
+}
 
 // The one I/O seam to the WhatsApp provider. Implementations must be thread-safe, must never
 // throw for provider or network failures (they are outcomes), and must bound every call by the

@@ -57,6 +57,7 @@ void QueueProcessor::Tally(const DispatchResult& result, PassResult& pass) {
 PassResult QueueProcessor::RunOnce(bool force) {
     PassResult pass;
     MarkRun();
+    const TimeMs started_at = clock_.NowMs();
     if (!dispatcher_.WritePendingRecords()) {
         throw StoreUnavailable("messages already sent wait to be recorded; nothing more is claimed until they are");
     }
@@ -114,6 +115,7 @@ PassResult QueueProcessor::RunOnce(bool force) {
     }
     pass.remaining = store_.QueueDepth();
     MarkRun();
+    if (pass.processed + pass.deferred > 0) last_pass_ms_.store(clock_.NowMs() - started_at);
     return pass;
 }
 
@@ -165,6 +167,8 @@ ProcessorStatus QueueProcessor::Status() const {
     status.running = running_.load();
     const TimeMs last = last_run_at_.load();
     if (last != 0) status.last_run_at = last;
+    const TimeMs pass_ms = last_pass_ms_.load();
+    if (pass_ms >= 0) status.last_pass_ms = pass_ms;
     return status;
 }
 
@@ -206,7 +210,10 @@ void QueueProcessor::WorkerLoop(int index) {
                     for (std::size_t i = sent; i < claimed.size(); ++i) unsent.push_back(claimed[i].id);
                     store_.ReleaseLeases(owner, unsent, clock_.NowMs());
                 }
-                if (!claimed.empty()) continue;  // there may be more due right away
+                if (!claimed.empty()) {
+                    last_pass_ms_.store(clock_.NowMs() - now);
+                    continue;  // there may be more due right away
+                }
                 if (auto due = store_.NextDueAt()) sleep_ms = std::clamp<TimeMs>(*due - clock_.NowMs(), 0, sleep_ms);
             }
         } catch (const Error& e) {

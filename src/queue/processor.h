@@ -42,6 +42,9 @@ struct PassResult {
 struct ProcessorStatus {
     bool running = false;
     std::optional<TimeMs> last_run_at;
+    // How long the last pass that claimed work took (a worker's claim and its sends, or a whole
+    // RunOnce); absent before the first.
+    std::optional<TimeMs> last_pass_ms;
 };
 
 // Sends what the queue holds. RunOnce is one pass, driven by a caller (tests, the process-queue
@@ -86,6 +89,7 @@ private:
     std::atomic<bool> running_{false};
     std::atomic<bool> stopping_{false};
     std::atomic<TimeMs> last_run_at_{0};
+    std::atomic<TimeMs> last_pass_ms_{-1};  // -1: no pass has claimed work yet
     std::mutex mutex_;
     std::condition_variable wake_;
     std::uint64_t wake_generation_ = 0;

@@ -92,6 +92,7 @@ TEST(ParseConfig, DefaultsMatchTheContract) {
     EXPECT_EQ(c.myoperator.base_url, "https://publicapi.myoperator.co");
     EXPECT_EQ(c.myoperator.api_key, "");
     EXPECT_FALSE(c.webhook_secret);
+    EXPECT_FALSE(c.metrics_token);
     EXPECT_EQ(c.default_country, "IN");
     EXPECT_EQ(c.retry.max_attempts, 10);
     EXPECT_EQ(c.retry.base_delay_ms, 30000);
@@ -354,6 +355,20 @@ TEST(ConfigSecrets, ListsKeyWebhookSecretAndAdminToken) {
     const Config c = ParseConfig(Merge(MyOperatorCredentials(), {{"MYOPERATOR_API_SECRET", "webhook-secret"},
                                                                  {"ADMIN_TOKEN", "admin-token-0123456789"}}));
     EXPECT_THAT(c.Secrets(), UnorderedElementsAre("key-0123456789", "webhook-secret", "admin-token-0123456789"));
+}
+
+TEST(ParseConfig, ReadsTheMetricsToken) {
+    EXPECT_EQ(ParseConfig({{"METRICS_TOKEN", "metrics-token-0123456789"}}).metrics_token, "metrics-token-0123456789");
+    EXPECT_FALSE(ParseConfig({{"METRICS_TOKEN", ""}}).metrics_token);
+}
+
+TEST(ParseConfig, RefusesAShortMetricsToken) {
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"METRICS_TOKEN", "short"}}), "METRICS_TOKEN");
+}
+
+TEST(ConfigSecrets, ListsTheMetricsToken) {
+    EXPECT_THAT(ParseConfig({{"METRICS_TOKEN", "metrics-token-0123456789"}}).Secrets(),
+                UnorderedElementsAre("metrics-token-0123456789"));
 }
 
 TEST(ConfigSecrets, EmptyWithoutSecrets) { EXPECT_TRUE(ParseConfig({}).Secrets().empty()); }

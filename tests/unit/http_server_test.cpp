@@ -905,6 +905,40 @@ TEST(HttpServer, BodyPromisedAndNeverSentGets408AndClose) {
     EXPECT_EQ(calls, 0);
 }
 
+TEST(HttpServer, EveryResponseIsReportedWithTheRouteTheHeaderStageMatched) {
+    std::mutex mutex;
+    std::vector<RequestOutcome> outcomes;
+    std::vector<std::string> methods;  // RequestOutcome::method lives only as long as the call
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = [](HttpRequest& request) {
+        if (request.path == "/known") request.matched_route = 3;
+        HeaderVerdict verdict;
+        if (request.path == "/refused") verdict.reject = ErrorResponse(401, "unauthorized", "no");
+        return verdict;
+    };
+    options.on_response = [&](const RequestOutcome& outcome) {
+        std::lock_guard lock(mutex);
+        outcomes.push_back(outcome);
+        methods.emplace_back(outcome.method);
+    };
+    HttpServer server(options, [](HttpRequest&) { return Text(202, "ok"); });
+    std::uint16_t port = server.Start();
+    Curl curl;
+    EXPECT_EQ(curl.Request("POST", Url(port, "/known"), "x").status, 202);
+    EXPECT_EQ(curl.Request("GET", Url(port, "/refused")).status, 401);
+    ASSERT_TRUE(WaitFor([&] {
+        std::lock_guard lock(mutex);
+        return outcomes.size() == 2;
+    }));
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(methods, (std::vector<std::string>{"POST", "GET"}));
+    EXPECT_EQ(outcomes[0].matched_route, 3u);
+    EXPECT_EQ(outcomes[0].status, 202);
+    EXPECT_GE(outcomes[0].seconds, 0);
+    EXPECT_FALSE(outcomes[1].matched_route);
+    EXPECT_EQ(outcomes[1].status, 401);
+}
+
 TEST(HttpServer, RefusedAtTheHeaderStageNoBodyIsReadAndTheConnectionCloses) {
     std::atomic<int> calls{0};
     HttpServerOptions options = LocalOptions();

@@ -65,6 +65,19 @@ TEST_F(ProcessorTest, OnePassSendsEverythingDue) {
     EXPECT_EQ(store_->ListAttempts(a).size(), 1u);
 }
 
+TEST_F(ProcessorTest, StatusReportsHowLongTheLastPassThatClaimedWorkTook) {
+    EXPECT_FALSE(processor_->Status().last_pass_ms);
+    processor_->RunOnce(false);  // nothing due: no pass that claimed work yet
+    EXPECT_FALSE(processor_->Status().last_pass_ms);
+    provider_.send_takes_ms = 250;
+    Enqueue("+919876543210");
+    Enqueue("+919876543211");
+    processor_->RunOnce(false);
+    EXPECT_EQ(processor_->Status().last_pass_ms, 500);
+    processor_->RunOnce(false);  // an empty pass leaves the last one's duration
+    EXPECT_EQ(processor_->Status().last_pass_ms, 500);
+}
+
 TEST_F(ProcessorTest, RetryableFailureWaitsForItsBackoffUnlessForced) {
     provider_.script = {Retryable()};
     const auto id = Enqueue();

@@ -237,6 +237,29 @@ TEST_F(RouterTest, MissingTokenIs401AndTheHandlerDoesNotRun) {
     EXPECT_FALSE(ran);
 }
 
+TEST_F(RouterTest, ARefusedRequestKeepsTheRouteItMatchedButNoRouteToRun) {
+    router_.Add("GET", "/health", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text(""); });
+    router_.Add("GET", "/history", Role::kViewer, [](HttpRequest&, const RequestContext&) { return Text(""); });
+    auto request = Request("GET", "/history");
+    EXPECT_TRUE(router_.Admit(request).reject);
+    EXPECT_EQ(request.matched_route, 1u);  // what metrics count it under
+    EXPECT_FALSE(request.route_index);     // so Handle() would admit it again, not run it
+    auto unknown = Request("GET", "/nowhere");
+    EXPECT_TRUE(router_.Admit(unknown).reject);
+    EXPECT_FALSE(unknown.matched_route);
+}
+
+TEST_F(RouterTest, RoutePatternsAreTheRegisteredPatternsByIndex) {
+    router_.Add("GET", "/api/notifications/messages/{id}", std::nullopt,
+                [](HttpRequest&, const RequestContext&) { return Text(""); });
+    router_.Add("GET", "/metrics/", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text(""); });
+    EXPECT_EQ(router_.RoutePatterns(), (std::vector<std::string>{"/api/notifications/messages/{id}", "/metrics"}));
+    auto request = Request("GET", "/api/notifications/messages/msg_123");
+    EXPECT_FALSE(router_.Admit(request).reject);
+    EXPECT_EQ(request.matched_route, 0u);
+    EXPECT_EQ(request.route_index, 0u);
+}
+
 TEST_F(RouterTest, WrongTokenIs401) {
     router_.Add("GET", "/history", Role::kViewer, [](HttpRequest&, const RequestContext&) { return Text(""); });
     auto request = Request("GET", "/history", "nfy_who_is_this");
