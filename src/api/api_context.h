@@ -46,6 +46,7 @@ void RegisterTemplateRoutes(Router& router, ApiContext& ctx);
 void RegisterSettingsRoutes(Router& router, ApiContext& ctx);
 void RegisterWebhookRoutes(Router& router, ApiContext& ctx);
 void RegisterMetricsRoutes(Router& router, ApiContext& ctx);
+void RegisterOpenApiRoutes(Router& router, ApiContext& ctx);
 void RegisterApiRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace notify

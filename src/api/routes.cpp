@@ -30,6 +30,7 @@ void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterSettingsRoutes(router, ctx);
     RegisterWebhookRoutes(router, ctx);
     RegisterMetricsRoutes(router, ctx);
+    RegisterOpenApiRoutes(router, ctx);
     router.Guard("POST", std::string(kApiPrefix) + "/webhooks/myoperator",
                  [&ctx](const HttpRequest& request) { RequireWebhookSecret(ctx, request); });
 }

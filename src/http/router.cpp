@@ -64,6 +64,22 @@ std::vector<std::string> Router::RoutePatterns() const {
     return patterns;
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+    const std::vector<std::string> patterns = RoutePatterns();
+    std::vector<std::pair<std::string, std::string>> routes;
+    routes.reserve(routes_.size());
+    for (std::size_t i = 0; i < routes_.size(); ++i) routes.emplace_back(routes_[i].method, patterns[i]);
+    return routes;
+}
+
+std::optional<Role> Router::MinimumRole(const std::string& method, const std::string& pattern) const {
+    const auto segments = SplitPath(pattern);
+    for (const Route& route : routes_) {
+        if (route.method == method && route.segments == segments) return route.minimum_role;
+    }
+    throw std::logic_error("Router::MinimumRole: no route " + method + " " + pattern);
+}
+
 void Router::MarkNonBlocking(const std::string& method, const std::string& pattern) {
     Find(method, pattern, "Router::MarkNonBlocking").non_blocking = true;
 }

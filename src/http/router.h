@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/auth.h"
@@ -66,6 +67,14 @@ public:
     // The pattern of every route, by route index (HttpRequest::route_index, matched_route), as
     // registered: "/api/notifications/messages/{id}". Bounded, so metrics may use it as a label.
     std::vector<std::string> RoutePatterns() const;
+
+    // Every registered route as (method, pattern), in registration order: "GET",
+    // "/api/notifications/messages/{id}". What the OpenAPI document must describe, no more, no less.
+    std::vector<std::pair<std::string, std::string>> Routes() const;
+
+    // The minimum role of the route registered as `method` `pattern` (nullopt: public), or
+    // std::logic_error when there is none.
+    std::optional<Role> MinimumRole(const std::string& method, const std::string& pattern) const;
 
     // Header stage: the 404, 405, 401, 403 or guard answer when the request must not go on;
     // otherwise records the route and the caller in `request` and says whether the handler may

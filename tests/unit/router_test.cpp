@@ -120,6 +120,24 @@ TEST_F(RouterTest, CapturesSeveralParameters) {
     EXPECT_EQ(seen, (std::map<std::string, std::string>{{"first", "1"}, {"second", "two"}}));
 }
 
+TEST_F(RouterTest, RoutesListsEveryRouteAsMethodAndPatternInRegistrationOrder) {
+    const auto ok = [](HttpRequest&, const RequestContext&) { return Text("ok"); };
+    router_.Add("GET", "/api/notifications/templates/{name}", Role::kViewer, ok);
+    router_.Add("PUT", "/api/notifications/templates/{name}/", Role::kAdmin, ok);  // trailing slash dropped
+    router_.AddAsync("POST", "/send", Role::kOperator, [](HttpRequest&, const RequestContext&, const Reply&) {});
+    router_.Add("GET", "/", std::nullopt, ok);
+    using Pair = std::pair<std::string, std::string>;
+    EXPECT_EQ(router_.Routes(), (std::vector<Pair>{{"GET", "/api/notifications/templates/{name}"},
+                                                   {"PUT", "/api/notifications/templates/{name}"},
+                                                   {"POST", "/send"},
+                                                   {"GET", "/"}}));
+    EXPECT_EQ(router_.MinimumRole("PUT", "/api/notifications/templates/{name}"), Role::kAdmin);
+    EXPECT_EQ(router_.MinimumRole("GET", "/"), std::nullopt);
+    EXPECT_THROW(router_.MinimumRole("DELETE", "/send"), std::logic_error);
+}
+
+TEST_F(RouterTest, RoutesOfAnEmptyRouterIsEmpty) { EXPECT_TRUE(router_.Routes().empty()); }
+
 TEST_F(RouterTest, ParameterMatchesExactlyOneSegment) {
     router_.Add("GET", "/messages/{id}", std::nullopt, [](HttpRequest&, const RequestContext&) { return Text("ok"); });
     auto deeper = Request("GET", "/messages/1/extra");
