@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "store/store_test_support.h"
 #include "support/temp_sqlite_store.h"
 
 namespace notify {
@@ -15,17 +16,10 @@ namespace {
 constexpr TimeMs kDay = 86'400'000;
 constexpr TimeMs kNow = 1'800'000'000'000;
 
+// Final (nothing to send), so purgeable once old.
 Message Finished(const std::string& id, TimeMs created_at) {
-    Message m;
-    m.id = id;
-    m.phone = "+919876543210";
-    m.message_type = "delivery_reminder";
-    m.provider_template_name = "delivery_reminder";
-    m.language = "en";
-    m.status = MessageStatus::kSuppressed;  // final: nothing to send, so purgeable once old
-    m.created_at = created_at;
-    m.updated_at = created_at;
-    return m;
+    return store_test::MakeMessage(id, created_at, "delivery_reminder", store_test::kPhone1,
+                                   MessageStatus::kSuppressed);
 }
 
 TEST(RetentionCutoff, IsWholeDaysBeforeNowAndNothingWhenOff) {
