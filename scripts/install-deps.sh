@@ -7,6 +7,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libphonenumber-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata  # customers' time zones (quiet hours, order cut-off)
   prometheus  # for promtool: the alert rules' tests (deploy/prometheus)
 )
 missing=()

@@ -17,7 +17,8 @@ constexpr std::array<std::pair<MessageStatus, std::string_view>, 8> kStatusNames
     {MessageStatus::kSkippedRollout, "skipped_rollout"},
 }};
 
-constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames = {{
+constexpr std::array<std::pair<Role, std::string_view>, 4> kRoleNames = {{
+    {Role::kDelivery, "delivery"},
     {Role::kViewer, "viewer"},
     {Role::kOperator, "operator"},
     {Role::kAdmin, "admin"},

@@ -18,10 +18,19 @@ enum class MessageStatus { kQueued, kSending, kSent, kDelivered, kRead, kFailed,
 std::string_view ToString(MessageStatus status);
 std::optional<MessageStatus> ParseMessageStatus(std::string_view text);
 
-enum class Role { kViewer = 1, kOperator = 2, kAdmin = 3 };
+// viewer < operator < admin, each may do what the one below may. delivery stands apart: it may only
+// record deliveries (POST /api/deliveries), and no route that needs viewer or more admits it.
+enum class Role { kDelivery = 0, kViewer = 1, kOperator = 2, kAdmin = 3 };
 
 std::string_view ToString(Role role);
 std::optional<Role> ParseRole(std::string_view text);
+
+// The body of a template in one language (MyOperator approves one template per language under the
+// same name; the message says which with "language").
+struct TemplateVariant {
+    std::string language;  // "en", "hi", ...
+    std::string body;      // preview text with {{variable}} placeholders
+};
 
 struct Template {
     std::string name;
@@ -32,6 +41,10 @@ struct Template {
     std::string body;                    // preview text with {{variable}} placeholders
     std::string category;
     bool enabled = true;
+    // Held by settings.quiet_hours (by default only delivery_reminder and payment_reminder).
+    bool quiet_hours = false;
+    // Every language it has, `language` and `body` above included (the default variant).
+    std::vector<TemplateVariant> variants;
     TimeMs updated_at = 0;
 };
 
@@ -43,6 +56,9 @@ struct Message {
     std::string provider_template_name;
     std::string language;
     std::vector<std::string> parameters;  // body parameters "1", "2", ... in order
+    // A free-text message (the help text answering a customer's reply inside the 24-hour window):
+    // sent as data.type "text" with this body and no template.
+    std::optional<std::string> text;
     std::string context_json;             // the caller's context, as given (values as text)
     MessageStatus status = MessageStatus::kQueued;
     std::string provider_message_id;
@@ -88,11 +104,21 @@ struct StatusEvent {
     std::string note;  // why the status did not move, or the failure reason
 };
 
+// A daily window in each customer's own time zone, minutes after midnight; end <= start crosses
+// midnight (21:00 to 07:00).
+struct QuietHours {
+    int start_minute = 0;
+    int end_minute = 0;
+    bool operator==(const QuietHours&) const = default;
+};
+
 struct Settings {
     bool enabled = true;                // false: new messages are refused
     bool paused = false;                // true: messages are accepted and queued, nothing is sent
     int rollout_percent = 100;          // share of business events that send (staged rollout)
     int recipient_min_gap_seconds = 0;  // minimum gap between two messages to one recipient; 0 = off
+    std::optional<QuietHours> quiet_hours;  // templates flagged quiet_hours wait while inside it
+    int order_cutoff_minute = 22 * 60;      // replies after it act from the day after tomorrow
     TimeMs updated_at = 0;
     std::string updated_by;
 };
