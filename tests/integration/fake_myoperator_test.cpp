@@ -1,21 +1,30 @@
-// The real fake_myoperator binary, driven over HTTP: its control API and fault modes, and
-// MyOperatorProvider against it as it would run against MyOperator.
+// The real fake_myoperator binary, driven over HTTP: its control API and fault modes,
+// MyOperatorProvider against it as it would run against MyOperator, and the simulated customer
+// replies it posts to a webhook (an in-process receiver, or a real notifyd).
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "harness.h"
+#include "http/errors.h"
+#include "http/server.h"
 #include "providers/myoperator.h"
 
 namespace notify {
@@ -32,7 +41,14 @@ constexpr const char* kCompanyId = "company-7";
 // fake_myoperator on port 0; the port comes from its one stdout line.
 class FakeProcess {
 public:
-    FakeProcess() {
+    explicit FakeProcess(const std::vector<std::string>& extra_arguments = {}) {
+        std::vector<std::string> arguments = {
+            FAKE_MYOPERATOR_BINARY, "--port",  "0", "--host", "127.0.0.1", "--api-key", kApiKey,
+            "--company-id",         kCompanyId};
+        arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+        std::vector<char*> argv;
+        for (auto& argument : arguments) argv.push_back(argument.data());
+        argv.push_back(nullptr);
         int out[2];
         if (::pipe(out) != 0) throw std::runtime_error("pipe");
         pid_ = ::fork();
@@ -41,8 +57,7 @@ public:
             ::dup2(out[1], STDOUT_FILENO);
             ::close(out[0]);
             ::close(out[1]);
-            ::execl(FAKE_MYOPERATOR_BINARY, FAKE_MYOPERATOR_BINARY, "--port", "0", "--host", "127.0.0.1", "--api-key",
-                    kApiKey, "--company-id", kCompanyId, static_cast<char*>(nullptr));
+            ::execv(FAKE_MYOPERATOR_BINARY, argv.data());
             ::_exit(127);
         }
         ::close(out[1]);
@@ -150,6 +165,36 @@ OutboundMessage Message(const std::string& id, std::vector<std::string> paramete
     return message;
 }
 
+// Stands in for the service's webhook endpoint: records what reaches it and answers `answer`.
+class Receiver {
+public:
+    explicit Receiver(json answer = {{"status", "applied"}})
+        : answer_(std::move(answer)), server_(HttpServerOptions{}, [this](HttpRequest& request) {
+              {
+                  std::lock_guard lock(mutex_);
+                  received_.push_back(request);
+              }
+              return JsonResponse(200, answer_);
+          }) {
+        port_ = server_.Start();
+    }
+    ~Receiver() { Stop(); }
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+    void Stop() { server_.Stop(milliseconds(1000)); }
+    std::vector<HttpRequest> Received() {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
+
+private:
+    const json answer_;
+    std::mutex mutex_;
+    std::vector<HttpRequest> received_;
+    HttpServer server_;
+    int port_ = 0;
+};
+
 class FakeMyOperatorTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -166,6 +211,14 @@ protected:
 
     Reply SetMode(const json& mode) { return Call("POST", fake_.base_url() + "/_fake/mode", mode.dump()); }
     json Requests() { return Call("GET", fake_.base_url() + "/_fake/requests").Json(); }
+    Reply SetWebhook(const json& webhook) { return Call("POST", fake_.base_url() + "/_fake/webhook", webhook.dump()); }
+    Reply Inbound(const json& reply) { return Call("POST", fake_.base_url() + "/_fake/inbound", reply.dump()); }
+    // A send straight to /chat/messages with the right credentials.
+    Reply Send(const json& body) {
+        return Call("POST", fake_.base_url() + "/chat/messages", body.dump(),
+                    {std::string("Authorization: Bearer ") + kApiKey, std::string("X-MYOP-COMPANY-ID: ") + kCompanyId,
+                     "Content-Type: application/json"});
+    }
 
     FakeProcess fake_;
 };
@@ -332,6 +385,268 @@ TEST_F(FakeMyOperatorTest, StopsPromptlyOnSigtermEvenWithAHangingRequest) {
     EXPECT_EQ(fake_.Terminate(milliseconds(5000)), 0);
     sender.join();
     EXPECT_EQ(fake_.RemainingStdout(), "");  // one line on stdout, nothing else
+}
+
+TEST_F(FakeMyOperatorTest, AcceptsAFreeTextSendAndRecordsIt) {
+    const json body = {
+        {"phone_number_id", "1122334455"},
+        {"customer_country_code", "91"},
+        {"customer_number", "9876543210"},
+        {"data", {{"type", "text"}, {"context", {{"body", "Reply SKIP, PAUSE 3 or RESUME"}, {"preview_url", false}}}}},
+        {"reply_to", nullptr},
+        {"myop_ref_id", "help-1"}};
+    const Reply reply = Send(body);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.Json()["status"], "success");
+    const json requests = Requests();
+    ASSERT_EQ(requests["count"], 1);
+    EXPECT_EQ(requests["requests"][0]["body"], body);
+    EXPECT_EQ(requests["requests"][0]["response_status"], 200);
+    EXPECT_EQ(requests["requests"][0]["message_id"], reply.Json()["data"]["message_id"]);
+}
+
+TEST_F(FakeMyOperatorTest, RefusesAFreeTextSendWithoutABody) {
+    json body = {{"phone_number_id", "1122334455"},
+                 {"customer_country_code", "91"},
+                 {"customer_number", "9876543210"},
+                 {"data", {{"type", "text"}, {"context", {{"preview_url", false}}}}}};
+    EXPECT_EQ(Send(body).status, 400);
+    body["data"]["context"]["body"] = "";
+    EXPECT_EQ(Send(body).status, 400);
+    body["data"]["type"] = "image";
+    body["data"]["context"]["body"] = "hello";
+    EXPECT_EQ(Send(body).status, 400);
+}
+
+TEST_F(FakeMyOperatorTest, ShowsTheTemplateLanguageOfEachSend) {
+    MyOperatorProvider provider(Options());
+    OutboundMessage hindi = Message("msg-hi");
+    hindi.language = "hi";
+    ASSERT_EQ(provider.Send(hindi).kind, Kind::kAccepted);
+    ASSERT_EQ(provider.Send(Message("msg-en")).kind, Kind::kAccepted);
+    const json requests = Requests()["requests"];
+    EXPECT_EQ(requests[0]["body"]["data"]["context"]["language"], "hi");
+    EXPECT_EQ(requests[1]["body"]["data"]["context"]["language"], "en");
+}
+
+TEST_F(FakeMyOperatorTest, InboundTextPostsMyOperatorsEnvelopeToTheWebhook) {
+    Receiver receiver;
+    ASSERT_EQ(SetWebhook({{"url", receiver.url()}, {"secret", "s3cret"}}).status, 200);
+    const Reply reply = Inbound({{"phone", "+919876543210"}, {"text", "PAUSE 3"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const json answer = reply.Json();
+    const json& event = answer["event"];
+
+    const std::set<std::string> root = {
+        "event_id", "company_id", "event_type", "event_sequence",    "event_version",       "timestamp",
+        "channel",  "direction",  "session_id", "system_identifier", "customer_identifier", "payload"};
+    std::set<std::string> keys;
+    for (const auto& [key, value] : event.items()) keys.insert(key);
+    EXPECT_EQ(keys, root);
+    EXPECT_EQ(event["event_type"], "message.received");
+    EXPECT_EQ(event["channel"], "whatsapp");
+    EXPECT_EQ(event["direction"], "incoming");
+    EXPECT_EQ(event["company_id"], kCompanyId);
+    EXPECT_EQ(event["customer_identifier"], "919876543210");
+    EXPECT_TRUE(std::regex_match(event["timestamp"].get<std::string>(),
+                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")))
+        << event["timestamp"];
+    EXPECT_TRUE(event["event_id"].is_string() && !event["event_id"].get<std::string>().empty());
+    EXPECT_EQ(event["payload"]["status"], "received");
+    EXPECT_TRUE(event["payload"]["id"].is_string());
+    EXPECT_EQ(event["payload"]["data"], json({{"type", "text"}, {"context", {{"body", "PAUSE 3"}}}}));
+
+    ASSERT_EQ(answer["deliveries"].size(), 1u);
+    EXPECT_EQ(answer["deliveries"][0]["status"], 200);
+    EXPECT_EQ(answer["deliveries"][0]["body"], json({{"status", "applied"}}));
+
+    const auto received = receiver.Received();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].method, "POST");
+    EXPECT_EQ(received[0].path, "/hook");
+    EXPECT_EQ(received[0].Header("x-webhook-secret"), "s3cret");
+    EXPECT_EQ(received[0].Header("content-type"), "application/json");
+    EXPECT_EQ(json::parse(received[0].body), event);
+
+    // A second reply from the same customer: a new event, the same session, the next sequence.
+    const json next = Inbound({{"phone", "91 98765-43210"}, {"text", "RESUME"}}).Json()["event"];
+    EXPECT_NE(next["event_id"], event["event_id"]);
+    EXPECT_EQ(next["session_id"], event["session_id"]);
+    EXPECT_EQ(next["event_sequence"].get<long long>(), event["event_sequence"].get<long long>() + 1);
+    const json log = Call("GET", fake_.base_url() + "/_fake/inbound").Json();
+    EXPECT_EQ(log["count"], 2);
+    EXPECT_EQ(log["events"][1]["event"], next);
+}
+
+TEST_F(FakeMyOperatorTest, InboundButtonsArriveInEachShape) {
+    Receiver receiver;
+    ASSERT_EQ(SetWebhook({{"url", receiver.url()}}).status, 200);
+    const std::vector<std::pair<json, json>> cases = {
+        {{{"button", "Pause 3"}}, {{"type", "button"}, {"button", {{"payload", "Pause 3"}, {"text", "Pause 3"}}}}},
+        {{{"button", "Pause 3"}, {"shape", "button"}},
+         {{"type", "button"}, {"button", {{"payload", "Pause 3"}, {"text", "Pause 3"}}}}},
+        {{{"button", "Pause 3"}, {"shape", "context_payload"}},
+         {{"type", "button"}, {"context", {{"payload", "Pause 3"}}}}},
+        {{{"button", "Pause 3"}, {"shape", "interactive"}},
+         {{"type", "interactive"},
+          {"interactive", {{"type", "button_reply"}, {"button_reply", {{"id", "pause_3"}, {"title", "Pause 3"}}}}}}},
+        {{{"button", "Skip — छोड़ें"}, {"shape", "list"}},
+         {{"type", "interactive"},
+          {"interactive", {{"type", "list_reply"}, {"list_reply", {{"id", "skip_—_छोड़ें"}, {"title", "Skip — छोड़ें"}}}}}}},
+    };
+    for (const auto& [extra, data] : cases) {
+        json input = extra;
+        input["phone"] = "919876543210";
+        const Reply reply = Inbound(input);
+        ASSERT_EQ(reply.status, 200) << input << " " << reply.body;
+        EXPECT_EQ(reply.Json()["event"]["payload"]["data"], data) << input;
+    }
+    const auto received = receiver.Received();
+    ASSERT_EQ(received.size(), cases.size());
+    EXPECT_FALSE(received[0].Header("x-webhook-secret").has_value());  // none configured, none sent
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        EXPECT_EQ(json::parse(received[i].body)["payload"]["data"], cases[i].second);
+    }
+}
+
+TEST_F(FakeMyOperatorTest, InboundRepeatDeliversTheSameEventAgain) {
+    Receiver receiver(json{{"status", "duplicate"}});
+    ASSERT_EQ(SetWebhook({{"url", receiver.url()}, {"secret", "s"}}).status, 200);
+    const Reply reply = Inbound({{"phone", "+919876543210"}, {"text", "SKIP"}, {"event_id", "evt-7"}, {"repeat", 3}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.Json()["event"]["event_id"], "evt-7");
+    EXPECT_EQ(reply.Json()["deliveries"].size(), 3u);
+    const auto received = receiver.Received();
+    ASSERT_EQ(received.size(), 3u);
+    EXPECT_EQ(received[0].body, received[1].body);
+    EXPECT_EQ(received[1].body, received[2].body);
+    EXPECT_EQ(json::parse(received[0].body)["event_id"], "evt-7");
+}
+
+TEST_F(FakeMyOperatorTest, InboundRefusesBadInput) {
+    Receiver receiver;
+    ASSERT_EQ(SetWebhook({{"url", receiver.url()}}).status, 200);
+    const std::vector<std::pair<json, std::string>> cases = {
+        {{{"text", "STOP"}}, "phone"},
+        {{{"phone", ""}, {"text", "STOP"}}, "phone"},
+        {{{"phone", "9876543210"}, {"text", "STOP"}}, "phone"},  // no country code
+        {{{"phone", "+91987654321x"}, {"text", "STOP"}}, "phone"},
+        {{{"phone", 919876543210LL}, {"text", "STOP"}}, "phone"},
+        {{{"phone", "+919876543210"}}, "text"},
+        {{{"phone", "+919876543210"}, {"text", ""}}, "text"},
+        {{{"phone", "+919876543210"}, {"text", 5}}, "text"},
+        {{{"phone", "+919876543210"}, {"text", "STOP"}, {"button", "Stop"}}, "button"},
+        {{{"phone", "+919876543210"}, {"button", "Skip"}, {"shape", "carousel"}}, "shape"},
+        {{{"phone", "+919876543210"}, {"text", "SKIP"}, {"shape", "button"}}, "shape"},
+        {{{"phone", "+919876543210"}, {"button", "Pause delivery for three days"}}, "button"},  // 29 > 25
+        {{{"phone", "+919876543210"}, {"text", "SKIP"}, {"repeat", 0}}, "repeat"},
+        {{{"phone", "+919876543210"}, {"text", "SKIP"}, {"repeat", 6}}, "repeat"},
+        {{{"phone", "+919876543210"}, {"text", "SKIP"}, {"repeat", "2"}}, "repeat"},
+        {{{"phone", "+919876543210"}, {"text", "SKIP"}, {"event_id", ""}}, "event_id"},
+        {{{"phone", "+919876543210"}, {"txt", "SKIP"}}, "txt"},
+    };
+    for (const auto& [input, field] : cases) {
+        const Reply reply = Inbound(input);
+        EXPECT_EQ(reply.status, 400) << input << " " << reply.body;
+        EXPECT_EQ(reply.Json()["error"]["field"], field) << input << " " << reply.body;
+    }
+    EXPECT_EQ(Call("POST", fake_.base_url() + "/_fake/inbound", "not json").status, 400);
+    EXPECT_EQ(Call("POST", fake_.base_url() + "/_fake/inbound", "[1]").status, 400);
+    EXPECT_EQ(Call("PUT", fake_.base_url() + "/_fake/inbound", "{}").status, 405);
+    EXPECT_TRUE(receiver.Received().empty());
+    // A button of exactly 25 characters, Hindi counted by character, passes.
+    EXPECT_EQ(Inbound({{"phone", "+919876543210"}, {"button", "Skip — छोड़ें 12345678901"}}).status, 200);
+}
+
+TEST_F(FakeMyOperatorTest, InboundFailsClearlyWithoutAReachableWebhook) {
+    Reply reply = Inbound({{"phone", "+919876543210"}, {"text", "STOP"}});
+    EXPECT_EQ(reply.status, 409) << reply.body;
+    EXPECT_EQ(reply.Json()["error"]["code"], "webhook_not_configured");
+
+    // A port nothing listens on: bound by the system, then closed, so connecting is refused.
+    const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(probe, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    ::close(probe);
+    const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/hook";
+    ASSERT_EQ(SetWebhook({{"url", url}}).status, 200);
+    const auto started = Steady::now();
+    reply = Inbound({{"phone", "+919876543210"}, {"text", "STOP"}});
+    EXPECT_LT(Steady::now() - started, milliseconds(4000));
+    EXPECT_EQ(reply.status, 502) << reply.body;
+    EXPECT_EQ(reply.Json()["error"]["code"], "webhook_unreachable");
+    EXPECT_EQ(reply.Json()["event"]["customer_identifier"], "919876543210");
+    EXPECT_TRUE(reply.Json()["deliveries"].empty());
+}
+
+TEST_F(FakeMyOperatorTest, WebhookIsSetAtRunTimeWithoutEchoingTheSecret) {
+    EXPECT_EQ(Call("GET", fake_.base_url() + "/_fake/webhook").Json(), json({{"url", nullptr}, {"secret_set", false}}));
+    EXPECT_EQ(SetWebhook({{"url", "ftp://127.0.0.1/x"}}).status, 400);
+    EXPECT_EQ(SetWebhook({{"secret", "s"}}).status, 400);
+    EXPECT_EQ(SetWebhook({{"url", "http://127.0.0.1:1/x"}, {"secret", 5}}).status, 400);
+    EXPECT_EQ(SetWebhook({{"url", "http://127.0.0.1:1/x"}, {"extra", 1}}).status, 400);
+    const Reply reply = SetWebhook({{"url", "http://127.0.0.1:1/x"}, {"secret", "top-secret"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.body.find("top-secret"), std::string::npos);
+    EXPECT_EQ(Call("GET", fake_.base_url() + "/_fake/webhook").Json(),
+              json({{"url", "http://127.0.0.1:1/x"}, {"secret_set", true}}));
+    // A reset forgets requests and events, not where the service is.
+    Call("POST", fake_.base_url() + "/_fake/reset");
+    EXPECT_EQ(Call("GET", fake_.base_url() + "/_fake/webhook").Json()["url"], "http://127.0.0.1:1/x");
+}
+
+TEST_F(FakeMyOperatorTest, TakesTheWebhookFromTheCommandLine) {
+    Receiver receiver;
+    FakeProcess fake({"--webhook-url", receiver.url(), "--webhook-secret", "from-argv", "--phone-number-id", "pn-9"});
+    const Reply reply =
+        Call("POST", fake.base_url() + "/_fake/inbound", R"({"phone": "+919876543210", "text": "HELP"})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.Json()["event"]["system_identifier"], "pn-9");
+    const auto received = receiver.Received();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].Header("x-webhook-secret"), "from-argv");
+}
+
+// Through the fake into a real notifyd: a customer's STOP, delivered twice as MyOperator's retries
+// would, opts the number out once, and later sends to it are suppressed without reaching the fake.
+TEST_F(FakeMyOperatorTest, StopRepliedThroughTheFakeSuppressesLaterSendsInNotifyd) {
+    testing::Notifyd service({{"NOTIFY_PROVIDER", "myoperator"},
+                              {"MYOPERATOR_BASE_URL", fake_.base_url()},
+                              {"MYOPERATOR_API_KEY", kApiKey},
+                              {"MYOPERATOR_ACCOUNT_ID", kCompanyId},
+                              {"MYOPERATOR_WHATSAPP_NUMBER", "1122334455"}});
+    service.Migrate();
+    service.Start();
+    auto sent = service.Post("/send-message", testing::DeliveryReminder("+919876543210"));
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    ASSERT_EQ(sent.Json()["status"], "sent");
+    ASSERT_EQ(Requests()["count"], 1);
+
+    ASSERT_EQ(SetWebhook({{"url", service.api("/webhooks/myoperator")}, {"secret", "wrong"}}).status, 200);
+    Reply reply = Inbound({{"phone", "+919876543210"}, {"text", "STOP"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.Json()["deliveries"][0]["status"], 401);  // the fake reports what the service answered
+
+    ASSERT_EQ(
+        SetWebhook({{"url", service.api("/webhooks/myoperator")}, {"secret", testing::Notifyd::kWebhookSecret}}).status,
+        200);
+    reply = Inbound({{"phone", "+919876543210"}, {"text", "STOP"}, {"repeat", 2}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const json deliveries = reply.Json()["deliveries"];
+    ASSERT_EQ(deliveries.size(), 2u);
+    EXPECT_EQ(deliveries[0]["status"], 200);
+    EXPECT_EQ(deliveries[0]["body"]["opted_out"], true) << deliveries;
+    EXPECT_EQ(deliveries[1]["body"]["status"], "duplicate") << deliveries;
+
+    sent = service.Post("/send-message", testing::DeliveryReminder("+919876543210"));
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    EXPECT_EQ(sent.Json()["status"], "suppressed");
+    EXPECT_EQ(Requests()["count"], 1);
 }
 
 }  // namespace

@@ -6,11 +6,14 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <ctime>
+#include <set>
 #include <utility>
 
 #include "common/clock.h"
 #include "common/time_format.h"
 #include "http/errors.h"
+#include "http_client.h"
 
 namespace notify::fake {
 namespace {
@@ -19,6 +22,11 @@ using json = nlohmann::json;
 
 constexpr std::chrono::milliseconds kDefaultSlowDelay{2000};
 constexpr std::chrono::milliseconds kDefaultHangDelay{60000};
+// One webhook delivery; the service answers webhooks at once, so a few seconds mean it is stuck.
+constexpr std::chrono::milliseconds kWebhookTimeout{3000};
+constexpr int kMaxRepeat = 5;
+constexpr std::size_t kMaxButtonCharacters = 25;  // WhatsApp's limit for a quick-reply button
+constexpr std::size_t kMaxEventIdLength = 256;    // what the service accepts
 
 constexpr std::array<std::pair<Mode, std::string_view>, 7> kModeNames = {{
     {Mode::kOk, "ok"},
@@ -98,6 +106,58 @@ std::optional<std::string> SendBodyProblem(const json& body) {
     return std::nullopt;
 }
 
+// "2026-06-26T02:10:56.956814767Z": MyOperator's timestamps carry nanoseconds.
+std::string NowWithNanoseconds() {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now);
+    const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(now - seconds).count();
+    const std::time_t time = static_cast<std::time_t>(seconds.count());
+    std::tm utc{};
+    gmtime_r(&time, &utc);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(nanoseconds));
+    return text;
+}
+
+// "+919876543210", "919876543210" or "+91 98765-43210" -> "919876543210". The country code is
+// required: a bare 10-digit Indian number would become a wrong customer_identifier.
+std::optional<std::string> PhoneDigits(const std::string& phone) {
+    std::string digits;
+    for (std::size_t i = 0; i < phone.size(); ++i) {
+        const char c = phone[i];
+        if (std::isdigit(static_cast<unsigned char>(c))) {
+            digits += c;
+        } else if (!(c == '+' && i == 0) && c != ' ' && c != '-') {
+            return std::nullopt;
+        }
+    }
+    if (digits.size() < 11 || digits.size() > 15 || digits.front() == '0') return std::nullopt;
+    return digits;
+}
+
+std::size_t Utf8Characters(const std::string& text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// An interactive reply's id as a business would set it: "Pause 3" -> "pause_3".
+std::string ReplyId(const std::string& title) {
+    std::string id = title;
+    for (char& c : id) c = c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return id;
+}
+
+// payload.data of a message.received event, in the shapes myoperator-api.md lists for replies.
+json InboundData(const std::optional<std::string>& text, const std::string& button, const std::string& shape) {
+    if (text) return {{"type", "text"}, {"context", {{"body", *text}}}};
+    if (shape == "button") return {{"type", "button"}, {"button", {{"payload", button}, {"text", button}}}};
+    if (shape == "context_payload") return {{"type", "button"}, {"context", {{"payload", button}}}};
+    const std::string kind = shape == "interactive" ? "button_reply" : "list_reply";
+    return {{"type", "interactive"},
+            {"interactive", {{"type", kind}, {kind, {{"id", ReplyId(button)}, {"title", button}}}}}};
+}
+
 std::optional<std::chrono::milliseconds> DefaultDelay(Mode mode) {
     if (mode == Mode::kSlow) return kDefaultSlowDelay;
     if (mode == Mode::kHang) return kDefaultHangDelay;
@@ -120,7 +180,17 @@ std::optional<Mode> ParseMode(std::string_view text) {
     return std::nullopt;
 }
 
-FakeMyOperator::FakeMyOperator(FakeOptions options) : options_(std::move(options)), random_(std::random_device{}()) {}
+std::optional<std::string> WebhookUrlProblem(const std::string& url) {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) return "url must start with http:// or https://";
+    if (url.find_first_of(" \t\r\n") != std::string::npos) return "url must not contain whitespace";
+    return std::nullopt;
+}
+
+FakeMyOperator::FakeMyOperator(FakeOptions options)
+    : options_(std::move(options)),
+      webhook_url_(options_.webhook_url),
+      webhook_secret_(options_.webhook_secret),
+      random_(std::random_device{}()) {}
 
 FakeMyOperator::~FakeMyOperator() { Shutdown(); }
 
@@ -156,11 +226,21 @@ HttpResponse FakeMyOperator::HandleControl(HttpRequest& request) {
                 delay_.reset();
                 retry_after_seconds_ = 1;
                 fail_next_.reset();
+                inbound_.clear();
                 ++generation_;
             }
             wake_.notify_all();
             return JsonResponse(200, State());
         }
+    } else if (request.path == "/_fake/inbound") {
+        if (request.method == "POST") return Inbound(request.body);
+        if (request.method == "GET") {
+            std::lock_guard lock(mutex_);
+            return JsonResponse(200, {{"count", inbound_.size()}, {"events", inbound_}});
+        }
+    } else if (request.path == "/_fake/webhook") {
+        if (request.method == "POST") return SetWebhook(request.body);
+        if (request.method == "GET") return JsonResponse(200, WebhookState());
     } else {
         return ErrorResponse(404, "not_found", "unknown control path " + request.path);
     }
@@ -338,6 +418,159 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
     }();
     Complete(index, generation, response.status, message_id);
     return response;
+}
+
+HttpResponse FakeMyOperator::SetWebhook(const std::string& body) {
+    const json input = json::parse(body.empty() ? std::string("{}") : body);  // parse_error -> 400
+    if (!input.is_object()) return ErrorResponse(400, "invalid_input", "body must be a JSON object");
+    for (const auto& [key, value] : input.items()) {
+        if (key != "url" && key != "secret") return ErrorResponse(400, "invalid_input", "unknown field " + key, key);
+    }
+    if (!input.contains("url") || !input["url"].is_string()) {
+        return ErrorResponse(400, "invalid_input", "url is required (the service's webhook URL)", "url");
+    }
+    const std::string url = input["url"].get<std::string>();
+    if (auto problem = WebhookUrlProblem(url)) return ErrorResponse(400, "invalid_input", *problem, "url");
+    const json secret = input.value("secret", json(""));
+    if (!secret.is_string()) return ErrorResponse(400, "invalid_input", "secret must be a string", "secret");
+    {
+        std::lock_guard lock(mutex_);
+        webhook_url_ = url;
+        webhook_secret_ = secret.get<std::string>();
+    }
+    spdlog::info("fake webhook set to {}", url);
+    return JsonResponse(200, WebhookState());
+}
+
+json FakeMyOperator::WebhookState() const {
+    std::lock_guard lock(mutex_);
+    // The secret itself is never echoed: it may be the service's real one.
+    return {{"url", webhook_url_.empty() ? json(nullptr) : json(webhook_url_)},
+            {"secret_set", !webhook_secret_.empty()}};
+}
+
+json FakeMyOperator::BuildInboundEvent(const std::string& digits, const std::string& event_id, json data) {
+    // NewUuid takes mutex_, so every id is drawn before the lock below.
+    const std::string message_id = NewUuid();
+    const std::string new_session = NewUuid();
+    std::uint64_t sequence = 0;
+    std::string session;
+    {
+        std::lock_guard lock(mutex_);
+        sequence = ++event_sequence_;
+        session = sessions_.try_emplace(digits, new_session).first->second;
+    }
+    return {{"event_id", event_id},
+            {"company_id", options_.company_id.empty() ? std::string("fake-company") : options_.company_id},
+            {"event_type", "message.received"},
+            {"event_sequence", sequence},
+            {"event_version", "2"},
+            {"timestamp", NowWithNanoseconds()},
+            {"channel", "whatsapp"},
+            {"direction", "incoming"},
+            {"session_id", session},
+            {"system_identifier", options_.phone_number_id},
+            {"customer_identifier", digits},
+            {"payload", {{"id", message_id}, {"status", "received"}, {"data", std::move(data)}}}};
+}
+
+HttpResponse FakeMyOperator::Inbound(const std::string& body) {
+    const json input = json::parse(body.empty() ? std::string("{}") : body);  // parse_error -> 400
+    if (!input.is_object()) return ErrorResponse(400, "invalid_input", "body must be a JSON object");
+    static const std::set<std::string> kFields = {"phone", "text", "button", "shape", "event_id", "repeat"};
+    for (const auto& [key, value] : input.items()) {
+        if (!kFields.contains(key)) return ErrorResponse(400, "invalid_input", "unknown field " + key, key);
+    }
+    auto text_field = [&](const char* key) -> std::optional<std::string> {
+        if (!input.contains(key) || input[key].is_null()) return std::nullopt;
+        if (!input[key].is_string()) return std::string();  // reported as empty below
+        return input[key].get<std::string>();
+    };
+
+    const auto phone = text_field("phone");
+    if (!phone) return ErrorResponse(400, "invalid_input", "phone is required", "phone");
+    const auto digits = PhoneDigits(*phone);
+    if (!digits) {
+        return ErrorResponse(400, "invalid_input",
+                             "phone must be an E.164 number with its country code, e.g. +919876543210", "phone");
+    }
+    const auto text = text_field("text");
+    const auto button = text_field("button");
+    if (text && button) return ErrorResponse(400, "invalid_input", "give either text or button, not both", "button");
+    if (!text && !button) return ErrorResponse(400, "invalid_input", "text or button is required", "text");
+    if (text && text->empty()) return ErrorResponse(400, "invalid_input", "text must be a non-empty string", "text");
+    if (button && button->empty()) {
+        return ErrorResponse(400, "invalid_input", "button must be a non-empty string", "button");
+    }
+    if (button && Utf8Characters(*button) > kMaxButtonCharacters) {
+        return ErrorResponse(400, "invalid_input", "button text is longer than WhatsApp's 25 characters", "button");
+    }
+    const auto shape = text_field("shape");
+    if (shape && text) return ErrorResponse(400, "invalid_input", "shape applies to a button only", "shape");
+    const std::string button_shape = shape.value_or("button");
+    if (button && button_shape != "button" && button_shape != "context_payload" && button_shape != "interactive" &&
+        button_shape != "list") {
+        return ErrorResponse(400, "invalid_input", "shape must be one of button, context_payload, interactive, list",
+                             "shape");
+    }
+    auto event_id = text_field("event_id");
+    if (event_id && (event_id->empty() || event_id->size() > kMaxEventIdLength)) {
+        return ErrorResponse(400, "invalid_input", "event_id must be a string of 1 to 256 characters", "event_id");
+    }
+    int repeat = 1;
+    if (input.contains("repeat") && !input["repeat"].is_null()) {
+        const json& value = input["repeat"];
+        if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > kMaxRepeat) {
+            return ErrorResponse(400, "invalid_input", "repeat must be an integer from 1 to 5", "repeat");
+        }
+        repeat = value.get<int>();
+    }
+
+    std::string url;
+    std::string secret;
+    {
+        std::lock_guard lock(mutex_);
+        url = webhook_url_;
+        secret = webhook_secret_;
+    }
+    if (url.empty()) {
+        return ErrorResponse(409, "webhook_not_configured",
+                             "no webhook URL: start the fake with --webhook-url or POST /_fake/webhook first");
+    }
+
+    const json event = BuildInboundEvent(*digits, event_id ? *event_id : NewUuid(),
+                                         InboundData(text, button.value_or(""), button_shape));
+    const std::string envelope = event.dump();
+    std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
+    if (!secret.empty()) headers.push_back("X-Webhook-Secret: " + secret);
+
+    // Outside the lock: the service may send a confirmation to this fake while it handles the event.
+    json deliveries = json::array();
+    std::string failure;
+    for (int i = 0; i < repeat && failure.empty(); ++i) {
+        const PostResult result = PostJson(url, envelope, headers, kWebhookTimeout);
+        if (result.status == 0) {
+            failure = result.error;
+            break;
+        }
+        const json answer = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+        deliveries.push_back({{"status", result.status}, {"body", answer.is_discarded() ? json(result.body) : answer}});
+    }
+    {
+        std::lock_guard lock(mutex_);
+        inbound_.push_back({{"event", event}, {"deliveries", deliveries}});
+    }
+    if (!failure.empty()) {
+        spdlog::warn("fake inbound {}: webhook {} unreachable: {}", event["event_id"].get<std::string>(), url, failure);
+        return JsonResponse(
+            502,
+            {{"error",
+              {{"code", "webhook_unreachable"}, {"message", "the webhook at " + url + " did not answer: " + failure}}},
+             {"event", event},
+             {"deliveries", deliveries}});
+    }
+    spdlog::info("fake inbound {} delivered {} time(s)", event["event_id"].get<std::string>(), repeat);
+    return JsonResponse(200, {{"event", event}, {"deliveries", deliveries}});
 }
 
 }  // namespace notify::fake

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,17 +31,36 @@ enum class Mode {
 struct FakeOptions {
     std::string api_key;     // expected after "Bearer "; empty: any key passes
     std::string company_id;  // expected X-MYOP-COMPANY-ID; empty: any (or none) passes
+    // Where simulated customer replies (POST /_fake/inbound) are posted, and the secret sent with
+    // them as X-Webhook-Secret; both replaceable at run time through POST /_fake/webhook.
+    std::string webhook_url;
+    std::string webhook_secret;
+    std::string phone_number_id = "fake-phone-number-id";  // the envelope's system_identifier
 };
 
-// A stand-in for MyOperator's send API with fault switches, for integration tests and manual
-// runs. Handle() is the whole HTTP surface; it is thread-safe and meant to run on an HttpServer
-// whose handler pool is large enough that slow or hanging sends never block the control API.
+// Why a webhook URL is unusable, or nullopt: only http:// and https:// URLs are taken.
+std::optional<std::string> WebhookUrlProblem(const std::string& url);
+
+// A stand-in for MyOperator's send API with fault switches, and for its customers replying through
+// webhooks, for integration tests and manual runs. Handle() is the whole HTTP surface; it is
+// thread-safe and meant to run on an HttpServer whose handler pool is large enough that slow or
+// hanging sends, and inbound events waiting for the service, never block the control API.
 //
-//   POST /chat/messages     MyOperator's send call (auth and body checked, request recorded)
+//   POST /chat/messages     MyOperator's send call, template or free text (auth and body checked,
+//                           request recorded)
 //   POST /_fake/mode        {"mode", "delay_ms", "retry_after", "fail_next"}; answers the state
 //   GET  /_fake/mode        the state
 //   GET  /_fake/requests    {"count": N, "requests": [...]} every non-control request, in order
-//   POST /_fake/reset       forgets requests, back to "ok", wakes waiting requests
+//   POST /_fake/reset       forgets requests and inbound events, back to "ok", wakes waiting
+//                           requests (the webhook settings stay)
+//   POST /_fake/inbound     a simulated customer reply: {"phone", "text"} or {"phone", "button",
+//                           "shape"}, optional "event_id" and "repeat" (1-5); builds MyOperator's
+//                           message.received envelope, posts it to the webhook URL `repeat` times
+//                           and answers {"event", "deliveries": [{"status", "body"}...]}
+//   GET  /_fake/inbound     {"count": N, "events": [...]} every inbound event built, in order
+//   POST /_fake/webhook     {"url", "secret"}: where inbound events go (tests learn the service's
+//                           port only after starting the fake)
+//   GET  /_fake/webhook     {"url", "secret_set"}
 class FakeMyOperator final {
 public:
     explicit FakeMyOperator(FakeOptions options = {});
@@ -68,6 +88,13 @@ private:
     HttpResponse HandleControl(HttpRequest& request);
     HttpResponse HandleSend(HttpRequest& request);
     HttpResponse SetMode(const std::string& body);
+    HttpResponse SetWebhook(const std::string& body);
+    nlohmann::json WebhookState() const;
+    // POST /_fake/inbound. The webhook is called without holding mutex_: the service may call
+    // back into this fake (a confirmation send) while it handles the event.
+    HttpResponse Inbound(const std::string& body);
+    // The message.received envelope for one reply from `digits`; counts the event sequence.
+    nlohmann::json BuildInboundEvent(const std::string& digits, const std::string& event_id, nlohmann::json data);
     // The behaviour for one send; counts down fail_next.
     Behaviour TakeBehaviour();
     // Sleeps up to `delay`; false when woken early by a reset or Shutdown().
@@ -88,6 +115,11 @@ private:
     std::uint64_t generation_ = 0;  // bumped by reset: wakes waiters, orphans old record indexes
     bool shutting_down_ = false;
     std::vector<nlohmann::json> requests_;
+    std::string webhook_url_;
+    std::string webhook_secret_;
+    std::uint64_t event_sequence_ = 0;
+    std::map<std::string, std::string> sessions_;  // customer digits -> session_id, stable per customer
+    std::vector<nlohmann::json> inbound_;          // {"event", "deliveries"} per POST /_fake/inbound
     std::mt19937_64 random_;
 };
 

@@ -1,6 +1,8 @@
-// fake_myoperator: a local stand-in for MyOperator's send API, with fault switches.
+// fake_myoperator: a local stand-in for MyOperator's send API, with fault switches, and the
+// customer's side of its webhooks (simulated replies posted to the service).
 //
 //   fake_myoperator [--host 127.0.0.1] [--port 0] [--api-key KEY] [--company-id ID]
+//                   [--webhook-url URL] [--webhook-secret SECRET] [--phone-number-id ID]
 //
 // Prints exactly one line on stdout, "listening on HOST:PORT", once it accepts connections (port 0
 // lets the system pick one, which tests read from that line). Logs go to stderr. Exits 0 on
@@ -25,7 +27,11 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: fake_myoperator [--host 127.0.0.1] [--port 0] [--api-key KEY] [--company-id ID]\n"
-    "Serves POST /chat/messages like MyOperator; control API under /_fake/ (mode, requests, reset).\n";
+    "                       [--webhook-url URL] [--webhook-secret SECRET] [--phone-number-id ID]\n"
+    "Serves POST /chat/messages like MyOperator; control API under /_fake/ (mode, requests, reset,\n"
+    "inbound, webhook). POST /_fake/inbound posts a simulated customer reply to --webhook-url\n"
+    "(e.g. http://127.0.0.1:1001/api/notifications/webhooks/myoperator) with the header\n"
+    "X-Webhook-Secret: SECRET (the service's MYOPERATOR_API_SECRET).\n";
 
 struct Arguments {
     std::string host = "127.0.0.1";
@@ -74,6 +80,16 @@ Arguments ParseArguments(int argc, char** argv) {
             arguments.fake.api_key = value;
         } else if (arg == "--company-id") {
             arguments.fake.company_id = value;
+        } else if (arg == "--webhook-url") {
+            if (auto problem = notify::fake::WebhookUrlProblem(value)) {
+                std::cerr << "fake_myoperator: --webhook-url: " << *problem << "\n";
+                std::exit(2);
+            }
+            arguments.fake.webhook_url = value;
+        } else if (arg == "--webhook-secret") {
+            arguments.fake.webhook_secret = value;
+        } else if (arg == "--phone-number-id") {
+            arguments.fake.phone_number_id = value;
         } else {
             std::cerr << "fake_myoperator: unknown option " << arg << "\n" << kUsage;
             std::exit(2);
