@@ -12,7 +12,7 @@ using Paise = std::int64_t;
 
 // Largest amount accepted anywhere: ₹1,00,00,00,000.00 (a hundred crore) keeps every sum of a
 // thousand items far inside int64.
-inline constexpr Paise kMaxPaise = 100'000'000'000LL * 100;
+inline constexpr Paise kMaxPaise = 1'000'000'000LL * 100;
 
 // Rupees as the API takes them: a decimal string ("68", "68.5", "1020.00", " 12.30 " is refused:
 // no spaces, no sign, no exponent, no thousands separators) or a JSON number with at most two

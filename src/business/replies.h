@@ -22,7 +22,9 @@ std::optional<std::string> ReplyText(const nlohmann::json& payload);
 // punctuation: "skip", "Skip please" -> kSkip; "PAUSE 3", "pause 3 days", "Pause3" -> kPause with
 // days 3 (1 to 60; a PAUSE with no number or one out of range is kHelp, so the customer is told the
 // words); "resume" -> kResume; "stop", "unsubscribe" -> kStop; "start" -> kStart; "help" -> kHelp;
-// anything else (or empty) -> kOther.
+// anything else (or empty) -> kOther. '_' and '-' separate words like spaces do, so a button id such
+// as "pause_3" or "pause-3" reads as PAUSE 3. The first word must be the whole command word
+// ("skipping" is kOther).
 enum class ReplyCommand { kSkip, kPause, kResume, kStop, kStart, kHelp, kOther };
 struct ParsedReply {
     ReplyCommand command = ReplyCommand::kOther;
@@ -38,7 +40,8 @@ inline constexpr int kMaxPauseDays = 60;
 Date NextDeliveryDay(TimeMs now, std::string_view zone, int order_cutoff_minute);
 
 // The inclusive pause a SKIP (days = 1) or PAUSE N asks for: from the next delivery day, `days`
-// delivery days (every day is a delivery day for a daily subscription).
+// delivery days (every day is a delivery day for a daily subscription). `days` below 1 is a broken
+// invariant (ParseReply never yields one) and throws std::invalid_argument.
 struct PauseRange {
     Date from;
     Date until;

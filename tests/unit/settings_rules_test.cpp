@@ -139,6 +139,77 @@ TEST(ApplySettingsPatch, AppliesNothingWhenAnyFieldIsInvalid) {
     EXPECT_FALSE(result.paused);
 }
 
+TEST(ApplySettingsPatch, QuietHoursAreOffAndTheCutoffIsTenByDefault) {
+    const Settings s;
+    EXPECT_EQ(s.quiet_hours, std::nullopt);
+    EXPECT_EQ(s.order_cutoff_minute, 22 * 60);
+}
+
+TEST(ApplySettingsPatch, SetsQuietHours) {
+    const Settings s =
+        ApplySettingsPatch(Defaults(), json::parse(R"({"quiet_hours": {"start": "21:00", "end": "07:00"}})"));
+    EXPECT_EQ(s.quiet_hours, (QuietHours{21 * 60, 7 * 60}));
+    const Settings afternoon =
+        ApplySettingsPatch(s, json::parse(R"({"quiet_hours": {"end": "15:30", "start": "13:05"}})"));
+    EXPECT_EQ(afternoon.quiet_hours, (QuietHours{13 * 60 + 5, 15 * 60 + 30}));
+}
+
+TEST(ApplySettingsPatch, NullTurnsQuietHoursOff) {
+    Settings before;
+    before.quiet_hours = QuietHours{21 * 60, 7 * 60};
+    EXPECT_EQ(ApplySettingsPatch(before, json::parse(R"({"quiet_hours": null})")).quiet_hours, std::nullopt);
+    // Absent is not null: other changes keep them.
+    EXPECT_EQ(ApplySettingsPatch(before, json{{"paused", true}}).quiet_hours, before.quiet_hours);
+}
+
+TEST(ApplySettingsPatch, RejectsMalformedQuietHoursNamingThem) {
+    for (const char* patch : {
+             R"({"quiet_hours": {"start": "21:00"}})",
+             R"({"quiet_hours": {"end": "07:00"}})",
+             R"({"quiet_hours": {}})",
+             R"({"quiet_hours": {"start": "21:00", "end": "07:00", "zone": "Asia/Kolkata"}})",
+             R"({"quiet_hours": {"start": "21:00", "stop": "07:00"}})",
+             R"({"quiet_hours": {"start": "21:00", "end": "7:00"}})",
+             R"({"quiet_hours": {"start": "24:00", "end": "07:00"}})",
+             R"({"quiet_hours": {"start": 1260, "end": 420}})",
+             R"({"quiet_hours": {"start": "21:00", "end": null}})",
+             R"({"quiet_hours": {"start": "21:00", "end": "21:00"}})",
+             R"({"quiet_hours": "21:00-07:00"})",
+             R"({"quiet_hours": ["21:00", "07:00"]})",
+             R"({"quiet_hours": false})",
+         }) {
+        SCOPED_TRACE(patch);
+        EXPECT_INVALID_INPUT(ApplySettingsPatch(Defaults(), json::parse(patch)), "invalid_field", "quiet_hours");
+    }
+}
+
+TEST(ApplySettingsPatch, SetsTheOrderCutoff) {
+    EXPECT_EQ(ApplySettingsPatch(Defaults(), json{{"order_cutoff", "20:30"}}).order_cutoff_minute, 20 * 60 + 30);
+    EXPECT_EQ(ApplySettingsPatch(Defaults(), json{{"order_cutoff", "00:00"}}).order_cutoff_minute, 0);
+    EXPECT_EQ(ApplySettingsPatch(Defaults(), json{{"order_cutoff", "23:59"}}).order_cutoff_minute, 23 * 60 + 59);
+}
+
+TEST(ApplySettingsPatch, RejectsAnOrderCutoffThatIsNotHHMM) {
+    for (const json& value : {json("24:00"), json("9:00"), json("21:00:00"), json(""), json(1320), json(nullptr),
+                              json::object({{"hour", 22}})}) {
+        SCOPED_TRACE(value.dump());
+        EXPECT_INVALID_INPUT(ApplySettingsPatch(Defaults(), json{{"order_cutoff", value}}), "invalid_field",
+                             "order_cutoff");
+    }
+}
+
+TEST(ApplySettingsPatch, InvalidQuietHoursChangeNothingElse) {
+    Settings result = Defaults();
+    try {
+        result =
+            ApplySettingsPatch(Defaults(), json::parse(R"({"order_cutoff": "20:00", "quiet_hours": {"start": "x"}})"));
+        FAIL() << "expected invalid_field";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.field(), "quiet_hours");
+    }
+    EXPECT_EQ(result.order_cutoff_minute, 22 * 60);
+}
+
 // ---------------------------------------------------------------------------------------------
 // SettingsToJson
 
@@ -157,6 +228,17 @@ TEST(SettingsToJson, WritesEveryField) {
     EXPECT_EQ(j.at("recipient_min_gap_seconds"), 120);
     EXPECT_EQ(j.at("updated_at"), "2025-11-25T14:54:58.123Z");
     EXPECT_EQ(j.at("updated_by"), "ops");
+    EXPECT_TRUE(j.at("quiet_hours").is_null());
+    EXPECT_EQ(j.at("order_cutoff"), "22:00");
+}
+
+TEST(SettingsToJson, WritesQuietHoursAndTheCutoffAsClockTimes) {
+    Settings s;
+    s.quiet_hours = QuietHours{21 * 60, 7 * 60 + 5};
+    s.order_cutoff_minute = 20 * 60 + 30;
+    const json j = SettingsToJson(s);
+    EXPECT_EQ(j.at("quiet_hours"), json::parse(R"({"start": "21:00", "end": "07:05"})"));
+    EXPECT_EQ(j.at("order_cutoff"), "20:30");
 }
 
 TEST(SettingsToJson, NeverUpdatedIsNull) {
@@ -174,6 +256,17 @@ TEST(SettingsToJson, RoundTripsThroughThePatch) {
     EXPECT_EQ(back.enabled, s.enabled);
     EXPECT_EQ(back.rollout_percent, s.rollout_percent);
     EXPECT_EQ(back.recipient_min_gap_seconds, s.recipient_min_gap_seconds);
+    EXPECT_EQ(back.quiet_hours, s.quiet_hours);
+    EXPECT_EQ(back.order_cutoff_minute, s.order_cutoff_minute);
+}
+
+TEST(SettingsToJson, QuietHoursAndTheCutoffRoundTripThroughThePatch) {
+    Settings s;
+    s.quiet_hours = QuietHours{22 * 60 + 15, 6 * 60 + 45};
+    s.order_cutoff_minute = 21 * 60;
+    const Settings back = ApplySettingsPatch(Settings{}, SettingsToJson(s));
+    EXPECT_EQ(back.quiet_hours, s.quiet_hours);
+    EXPECT_EQ(back.order_cutoff_minute, s.order_cutoff_minute);
 }
 
 }  // namespace
