@@ -11,6 +11,7 @@ class Store;
 class Dispatcher;
 class QueueProcessor;
 class SendService;
+class BusinessService;
 class Provider;
 class Router;
 class Authenticator;
@@ -23,7 +24,8 @@ struct ApiContext {
     Store& store;
     Dispatcher& dispatcher;
     QueueProcessor& processor;
-    SendService& sender;  // send-message, send-batch and retry: one call each
+    SendService& sender;        // send-message, send-batch and retry: one call each
+    BusinessService& business;  // the business API, events and customers' replies
     const Provider& provider;
     const Clock& clock;
     const Authenticator& auth;  // the router's: a wrong webhook secret counts as a failed authentication
@@ -47,6 +49,9 @@ void RegisterSettingsRoutes(Router& router, ApiContext& ctx);
 void RegisterWebhookRoutes(Router& router, ApiContext& ctx);
 void RegisterMetricsRoutes(Router& router, ApiContext& ctx);
 void RegisterOpenApiRoutes(Router& router, ApiContext& ctx);
+void RegisterBusinessRoutes(Router& router, ApiContext& ctx);
+void RegisterEventRoutes(Router& router, ApiContext& ctx);
+void RegisterInboxRoutes(Router& router, ApiContext& ctx);
 void RegisterApiRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace notify

@@ -24,7 +24,9 @@ void RegisterHealthRoutes(Router& router, ApiContext& ctx) {
         view.store_ok = store_ping->Ok();
         if (view.store_ok) {
             try {
-                view.queue_depth = ctx.store.QueueDepth();  // O(1): kept by the store's counters
+                view.queue_depth = ctx.store.QueueDepth();          // O(1): kept by the store's counters
+                const Settings settings = ctx.store.GetSettings();  // cached: no query per call
+                view.notifications = HealthView::Switches{settings.enabled, settings.paused, settings.rollout_percent};
             } catch (const Error&) {
                 view.store_ok = false;
             }

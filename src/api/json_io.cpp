@@ -201,6 +201,18 @@ void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::
 void AppendHealthJson(std::string& out, const HealthView& health) {
     out += "{\"database\":";
     out += health.store_ok ? "\"ok\"" : "\"unavailable\"";
+    out += ",\"notifications\":";
+    if (health.notifications) {
+        out += "{\"enabled\":";
+        out += health.notifications->enabled ? "true" : "false";
+        out += ",\"paused\":";
+        out += health.notifications->paused ? "true" : "false";
+        out += ",\"rollout_percent\":";
+        AppendInt(out, health.notifications->rollout_percent);
+        out += '}';
+    } else {
+        out += "null";
+    }
     out += ",\"processor\":{\"last_run_at\":";
     AppendTimeOrNull(out, health.processor_last_run_at);
     out += ",\"running\":";

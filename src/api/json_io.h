@@ -50,6 +50,13 @@ struct HealthView {
     };
     std::optional<Fault> provider_fault;
     std::optional<TimeMs> throttled_until;
+    // The operator's switches (settings): null when the store did not answer.
+    struct Switches {
+        bool enabled = true;
+        bool paused = false;
+        int rollout_percent = 100;
+    };
+    std::optional<Switches> notifications;
     std::string version;
     std::int64_t uptime_seconds = 0;
 };

@@ -31,6 +31,9 @@ void RegisterApiRoutes(Router& router, ApiContext& ctx) {
     RegisterWebhookRoutes(router, ctx);
     RegisterMetricsRoutes(router, ctx);
     RegisterOpenApiRoutes(router, ctx);
+    RegisterBusinessRoutes(router, ctx);
+    RegisterEventRoutes(router, ctx);
+    RegisterInboxRoutes(router, ctx);
     router.Guard("POST", std::string(kApiPrefix) + "/webhooks/myoperator",
                  [&ctx](const HttpRequest& request) { RequireWebhookSecret(ctx, request); });
 }

@@ -6,6 +6,7 @@
 
 #include "api/api_context.h"
 #include "api/json_io.h"
+#include "business/business_service.h"
 #include "common/errors.h"
 #include "common/time_format.h"
 #include "http/errors.h"
@@ -59,27 +60,29 @@ HttpResponse HandleStatus(ApiContext& ctx, const WebhookEvent& event, const Webh
     return JsonResponse(200, body);
 }
 
+// A customer wrote to us: kept in the inbox and, for a command word (SKIP, PAUSE N, RESUME, STOP,
+// START, HELP), acted on, with the confirmation written in the same transaction.
 HttpResponse HandleInbound(ApiContext& ctx, const WebhookEvent& event, const WebhookEventRecord& record) {
-    std::optional<OptOutChange> change;
-    const OptKeyword keyword = ClassifyInboundText(event.text);
-    std::optional<std::string> phone;
-    if (keyword != OptKeyword::kNone) {
-        if (auto e164 = CustomerIdentifierToE164(event.customer_identifier)) {
-            // The number as send-message stores it, so that the opt-out matches later sends.
-            const auto parsed = ParsePhone(*e164, ctx.default_region);
-            phone = parsed ? parsed->e164 : *e164;
-            change = OptOutChange{*phone, keyword == OptKeyword::kOptOut};
-        } else {
-            spdlog::warn("webhook {}: opt-out keyword without a usable customer_identifier", event.event_id);
-        }
+    const auto e164 = CustomerIdentifierToE164(event.customer_identifier);
+    if (!e164) {
+        spdlog::warn("webhook {}: inbound message without a usable customer_identifier; recorded only", event.event_id);
+        const WebhookOutcome outcome = ctx.store.RecordWebhookEvent(record, std::nullopt);
+        return JsonResponse(200, {{"status", std::string(OutcomeName(outcome))}});
     }
-    const WebhookOutcome outcome = ctx.store.RecordWebhookEvent(record, change);
-    nlohmann::json body = {{"status", std::string(OutcomeName(outcome))}};
-    if (outcome == WebhookOutcome::kApplied && change) {
-        spdlog::info("webhook {}: {} opted {}", event.event_id, MaskPhone(change->phone),
-                     change->opted_out ? "out" : "back in");
-        body["opted_out"] = change->opted_out;
+    // The number as send-message and the customers table store it, so that both match.
+    const auto parsed = ParsePhone(*e164, ctx.default_region);
+    const ReplyOutcome outcome = ctx.business.HandleReply({record, parsed ? parsed->e164 : *e164, event.text});
+    if (outcome.duplicate) {
+        spdlog::debug("webhook {}: duplicate reply, ignored", event.event_id);
+        return JsonResponse(200, {{"status", "duplicate"}});
     }
+    spdlog::info("webhook {}: reply from {}: {} -> {} ({})", event.event_id, MaskPhone(outcome.inbox.phone),
+                 outcome.inbox.command, outcome.inbox.action, outcome.inbox.detail);
+    nlohmann::json body = {{"status", "applied"}, {"action", outcome.inbox.action}, {"inbox_id", outcome.inbox.id}};
+    if (outcome.inbox.action == "opted_out" || outcome.inbox.action == "opted_in") {
+        body["opted_out"] = outcome.inbox.action == "opted_out";
+    }
+    if (outcome.message) body["message_id"] = outcome.message->id;
     return JsonResponse(200, body);
 }
 

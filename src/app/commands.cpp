@@ -15,6 +15,7 @@
 #include "api/api_context.h"
 #include "api/json_io.h"
 #include "app/logging.h"
+#include "business/business_service.h"
 #include "common/errors.h"
 #include "common/random.h"
 #include "common/time_format.h"
@@ -277,12 +278,14 @@ int RunServe(const Config& config) {
     Dispatcher dispatcher(*store, measured_provider, clock, random, config.retry, MakeThroughputOptions(config));
     QueueProcessor processor(*store, dispatcher, clock, MakeProcessorOptions(config));
     SendService sender(*store, dispatcher, processor, clock, random);
+    BusinessService business(*store, processor, clock, random, config.default_country);
     Authenticator auth(*store, clock, config.admin_token);
     Router router(auth);
     ApiContext ctx{.store = *store,
                    .dispatcher = dispatcher,
                    .processor = processor,
                    .sender = sender,
+                   .business = business,
                    .provider = *provider,
                    .clock = clock,
                    .auth = auth,

@@ -1062,7 +1062,14 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds drain) {
         replies_cv_.wait(lock, [this] { return replies_pending_.load() == 0; });
     }
 
-    // No I/O thread runs any more, so whatever is left can be closed from here.
+    // No I/O thread runs any more, so whatever is left can be closed from here: also the listening
+    // socket, whose close posted in step 1 may not have run before ioc_.stop() (with nothing in
+    // flight, steps 2 and 3 return at once); left open, new connections would hang, not be refused.
+    {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        accept_timer_.cancel();
+    }
     {
         std::lock_guard lock(sessions_mutex_);
         live = LiveSessionsLocked();

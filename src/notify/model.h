@@ -59,7 +59,7 @@ struct Message {
     // A free-text message (the help text answering a customer's reply inside the 24-hour window):
     // sent as data.type "text" with this body and no template.
     std::optional<std::string> text;
-    std::string context_json;             // the caller's context, as given (values as text)
+    std::string context_json;  // the caller's context, as given (values as text)
     MessageStatus status = MessageStatus::kQueued;
     std::string provider_message_id;
     int attempts = 0;
@@ -113,10 +113,10 @@ struct QuietHours {
 };
 
 struct Settings {
-    bool enabled = true;                // false: new messages are refused
-    bool paused = false;                // true: messages are accepted and queued, nothing is sent
-    int rollout_percent = 100;          // share of business events that send (staged rollout)
-    int recipient_min_gap_seconds = 0;  // minimum gap between two messages to one recipient; 0 = off
+    bool enabled = true;                    // false: new messages are refused
+    bool paused = false;                    // true: messages are accepted and queued, nothing is sent
+    int rollout_percent = 100;              // share of business events that send (staged rollout)
+    int recipient_min_gap_seconds = 0;      // minimum gap between two messages to one recipient; 0 = off
     std::optional<QuietHours> quiet_hours;  // templates flagged quiet_hours wait while inside it
     int order_cutoff_minute = 22 * 60;      // replies after it act from the day after tomorrow
     TimeMs updated_at = 0;

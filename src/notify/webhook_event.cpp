@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "business/replies.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -134,13 +135,8 @@ WebhookEvent ParseWebhookEvent(std::string_view body) {
 
     if (type == kInboundType) {
         event.kind = WebhookEvent::Kind::kInbound;
-        if (payload.is_object()) {
-            const auto data = payload.find("data");
-            if (data != payload.end() && data->is_object()) {
-                const auto context = data->find("context");
-                if (context != data->end()) event.text = TextField(*context, "body").value_or("");
-            }
-        }
+        // Typed text or a pressed button, at whichever path it came (myoperator-api.md).
+        event.text = ReplyText(payload).value_or("");
         return event;
     }
 

@@ -15,6 +15,8 @@
 
 namespace notify {
 
+class BusinessStore;
+
 struct MigrationState {
     std::string name;
     bool applied = false;
@@ -109,6 +111,10 @@ public:
 class Store : public TokenLookup {
 public:
     virtual ~Store() = default;
+
+    // The business API's rows (src/store/business_store.h), in the same database: a business write
+    // and its message share one transaction.
+    virtual BusinessStore& Business() = 0;
 
     // Migrations (idempotent). Migrate returns how many were applied now.
     virtual std::vector<MigrationState> MigrationStatus() = 0;

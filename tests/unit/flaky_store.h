@@ -19,6 +19,7 @@ public:
     std::atomic<int> complete_calls{0};
     std::atomic<bool> down{false};
 
+    BusinessStore& Business() override { return inner_.Business(); }
     std::vector<MigrationState> MigrationStatus() override { return inner_.MigrationStatus(); }
     int Migrate() override { return inner_.Migrate(); }
     void Ping() override {

@@ -298,6 +298,16 @@ TEST(HttpServer, StartOnPortZeroReturnsTheChosenPort) {
     EXPECT_EQ(response->body, "ok");
 }
 
+TEST(HttpServer, AfterStopWithNothingInFlightNewConnectionsAreRefused) {
+    HttpServer server(LocalOptions(), [](HttpRequest&) { return Text(200, "ok"); });
+    const std::uint16_t port = server.Start();
+    server.Stop(std::chrono::milliseconds(0));
+    // The listening socket is closed by Stop itself, not later by the destructor: a client is
+    // refused at once instead of waiting in the backlog of a server that will never accept it.
+    RawClient client(port);
+    EXPECT_FALSE(client.connected());
+}
+
 TEST(HttpServer, BindingAPortInUseThrowsAClearError) {
     HttpServer first(LocalOptions(), [](HttpRequest&) { return Text(200, "ok"); });
     std::uint16_t port = first.Start();

@@ -280,6 +280,12 @@ std::string HealthAsJsonTree(const HealthView& view) {
                                   {"next_probe_at", TimeOrNull(view.provider_fault->next_probe_at)}};
     }
     body["throttled_until"] = TimeOrNull(view.throttled_until);
+    body["notifications"] = nullptr;
+    if (view.notifications) {
+        body["notifications"] = {{"enabled", view.notifications->enabled},
+                                 {"paused", view.notifications->paused},
+                                 {"rollout_percent", view.notifications->rollout_percent}};
+    }
     body["version"] = view.version;
     body["uptime_seconds"] = view.uptime_seconds;
     return JsonResponse(200, body).body;
@@ -295,7 +301,9 @@ TEST(AppendHealthJson, MatchesTheDumpOfTheJsonTree) {
     healthy.version = "0.1.0";
     healthy.uptime_seconds = 42;
 
+    healthy.notifications = HealthView::Switches{true, false, 25};
     HealthView held = healthy;
+    held.notifications = HealthView::Switches{false, true, 0};
     held.sending = "held";
     held.provider_fault =
         HealthView::Fault{"CHAT_4001 \"wallet\" <empty> & \xe2\x82\xb9 0", 1'780'000'000'000, std::nullopt};

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "api/api_context.h"
+#include "business/business_service.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "http/auth.h"
@@ -44,12 +45,14 @@ protected:
         : dispatcher_(*store_, provider_, clock_, random_, RetryPolicy{3, 1000, 8000}, ThroughputOptions{}),
           processor_(*store_, dispatcher_, clock_, test_support::TestProcessorOptions(1, 60000)),
           sender_(*store_, dispatcher_, processor_, clock_, random_),
+          business_(*store_, processor_, clock_, random_, "IN"),
           auth_(*store_, clock_, std::string("openapi-test-admin-token-0123456789")),
           router_(auth_),
           ctx_{.store = *store_,
                .dispatcher = dispatcher_,
                .processor = processor_,
                .sender = sender_,
+               .business = business_,
                .provider = provider_,
                .clock = clock_,
                .auth = auth_,
@@ -71,6 +74,7 @@ protected:
     Dispatcher dispatcher_;
     QueueProcessor processor_;
     SendService sender_;
+    BusinessService business_;
     Authenticator auth_;
     Router router_;
     ApiContext ctx_;

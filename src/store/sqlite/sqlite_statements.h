@@ -48,15 +48,18 @@ inline constexpr const char* kUpdateTemplate =
     " body = ?6, category = ?7, enabled = ?8, updated_at = ?9 WHERE name = ?1";
 
 inline constexpr const char* kSelectSettings =
-    "SELECT enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by"
-    " FROM notification_settings WHERE id = 1";
+    "SELECT enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by,"
+    " quiet_start_minute, quiet_end_minute, order_cutoff_minute FROM notification_settings WHERE id = 1";
 inline constexpr const char* kUpsertSettings =
     "INSERT INTO notification_settings"
-    " (id, enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by)"
-    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)"
+    " (id, enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by,"
+    " quiet_start_minute, quiet_end_minute, order_cutoff_minute)"
+    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     " ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, paused = excluded.paused,"
     " rollout_percent = excluded.rollout_percent, recipient_min_gap_seconds = excluded.recipient_min_gap_seconds,"
-    " updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+    " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+    " quiet_start_minute = excluded.quiet_start_minute, quiet_end_minute = excluded.quiet_end_minute,"
+    " order_cutoff_minute = excluded.order_cutoff_minute";
 
 inline constexpr const char* kInsertToken =
     "INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";

@@ -190,6 +190,10 @@ Settings SqliteStore::ReadSettings() {
             settings.recipient_min_gap_seconds = static_cast<int>(select.Int(3));
             settings.updated_at = select.Int(4);
             settings.updated_by = select.Text(5);
+            if (!select.IsNull(6) && !select.IsNull(7)) {
+                settings.quiet_hours = QuietHours{static_cast<int>(select.Int(6)), static_cast<int>(select.Int(7))};
+            }
+            settings.order_cutoff_minute = static_cast<int>(select.Int(8));
         }
         return settings;
     });
@@ -204,6 +208,14 @@ void SqliteStore::PutSettings(const Settings& settings) {
         upsert.BindInt(4, settings.recipient_min_gap_seconds);
         upsert.BindInt(5, settings.updated_at);
         upsert.BindText(6, settings.updated_by);
+        if (settings.quiet_hours) {
+            upsert.BindInt(7, settings.quiet_hours->start_minute);
+            upsert.BindInt(8, settings.quiet_hours->end_minute);
+        } else {
+            upsert.BindNull(7);
+            upsert.BindNull(8);
+        }
+        upsert.BindInt(9, settings.order_cutoff_minute);
         upsert.Run();
     });
     settings_cache_.Invalidate();

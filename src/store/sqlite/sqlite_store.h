@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/business_store.h"
 #include "store/read_cache.h"
 #include "store/sqlite/group_selection.h"
 #include "store/store.h"
@@ -26,7 +27,7 @@ class SqliteConnection;
 // same file (a cron `process-queue`) wait for the busy timeout instead of failing mid-transaction.
 struct AsyncEnqueueJob;
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public BusinessStore {
 public:
     // Creates the file and its parent directory when missing. Throws StoreUnavailable when the file
     // cannot be opened or is not a database. Does not migrate: call Migrate().
@@ -37,6 +38,23 @@ public:
     SqliteStore& operator=(const SqliteStore&) = delete;
 
     const std::string& path() const { return path_; }
+
+    BusinessStore& Business() override { return *this; }
+
+    // In sqlite_business.cpp:
+    BusinessWriteResult WriteBusiness(const BusinessChange& change,
+                                      const std::optional<OutboxMessage>& notification) override;
+    std::optional<Customer> GetCustomer(std::string_view id) override;
+    std::optional<Customer> FindCustomerByPhone(std::string_view e164) override;
+    std::optional<Order> GetOrder(std::string_view id) override;
+    std::optional<Subscription> GetSubscription(std::string_view id) override;
+    std::optional<Payment> GetPayment(std::string_view id) override;
+    std::optional<Delivery> GetDelivery(std::string_view id) override;
+    std::vector<Order> ListOrders(std::string_view customer_id) override;
+    std::vector<Subscription> ListSubscriptions(std::string_view customer_id) override;
+    std::vector<Payment> ListPayments(std::string_view customer_id) override;
+    std::vector<Delivery> ListDeliveries(std::string_view customer_id) override;
+    InboxPage Inbox(const InboxQuery& query) override;
 
     std::vector<MigrationState> MigrationStatus() override;
     int Migrate() override;
