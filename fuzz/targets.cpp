@@ -375,6 +375,10 @@ int FuzzTemplateRender(const std::uint8_t* data, std::size_t size) {
         FUZZ_CHECK(IsValidTemplateName(tmpl.name));
         FUZZ_CHECK(!tmpl.variables.empty() && tmpl.variables.size() <= 20);
         for (const auto& v : tmpl.variables) FUZZ_CHECK(IsValidTemplateName(v));
+        // The default variant first and in sync; every variant's placeholders are variables.
+        FUZZ_CHECK(!tmpl.variants.empty() && tmpl.variants[0].language == tmpl.language &&
+                   tmpl.variants[0].body == tmpl.body);
+        for (const auto& variant : tmpl.variants) FUZZ_CHECK(UnknownPlaceholders(tmpl, variant.body).empty());
     } catch (const Error& e) {
         ExpectInvalidInput(e);
         // Render what the patch would have set anyway: RenderTemplate must cope with any body.

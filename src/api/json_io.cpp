@@ -133,6 +133,7 @@ nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detai
         out["provider_template_name"] = message.provider_template_name;
         out["language"] = message.language;
         out["parameters"] = message.parameters;
+        out["text"] = message.text ? nlohmann::json(*message.text) : nlohmann::json();
         nlohmann::json context = nlohmann::json::parse(message.context_json, nullptr, false);
         out["context"] = context.is_discarded() ? nlohmann::json::object() : context;
     }
@@ -284,6 +285,7 @@ std::string RedactForViewer(std::string_view text, const Message& message) {
     if (message.phone.size() > 1 && message.phone.front() == '+') add(message.phone.substr(1));
     if (message.phone.size() > 10) add(message.phone.substr(message.phone.size() - 10));
     for (const auto& parameter : message.parameters) add(parameter);
+    if (message.text) add(*message.text);
     const nlohmann::json context = nlohmann::json::parse(message.context_json, nullptr, false);
     if (context.is_object()) {
         for (const auto& [key, value] : context.items()) {
@@ -332,6 +334,10 @@ nlohmann::json MessageDetailToJson(const Message& message, const std::vector<Att
 }
 
 nlohmann::json TemplateToJson(const Template& tmpl) {
+    nlohmann::json variants = nlohmann::json::array();
+    for (const auto& variant : tmpl.variants) {
+        variants.push_back({{"language", variant.language}, {"body", variant.body}});
+    }
     return {
         {"name", tmpl.name},
         {"description", tmpl.description},
@@ -341,6 +347,8 @@ nlohmann::json TemplateToJson(const Template& tmpl) {
         {"body", tmpl.body},
         {"category", tmpl.category},
         {"enabled", tmpl.enabled},
+        {"quiet_hours", tmpl.quiet_hours},
+        {"variants", std::move(variants)},
         {"updated_at", tmpl.updated_at ? nlohmann::json(FormatIsoTime(tmpl.updated_at)) : nlohmann::json()},
     };
 }

@@ -21,8 +21,8 @@ nlohmann::json ParseJsonObjectBody(const HttpRequest& request, bool allow_empty)
 nlohmann::json TimeOrNull(const std::optional<TimeMs>& t);
 nlohmann::json TextOrNull(const std::string& text);
 
-// A message as the API shows it. Viewers get masked phone numbers; `detail` adds the context
-// and the rendered parameters.
+// A message as the API shows it. Viewers get masked phone numbers; `detail` adds the context,
+// the rendered parameters and a free-text message's text.
 nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detail);
 // Appends DumpJsonSafe(MessageToJson(message, mask_phone, false)), byte for byte, without building
 // the JSON tree: GET /history prints up to 200 of these per request.
@@ -67,11 +67,11 @@ nlohmann::json StatusEventToJson(const StatusEvent& event);
 
 // Text the provider sent back about `message` (an error, a status note), as a viewer may read it:
 // the recipient's number (with or without '+', or its last ten digits) and every value the message
-// carried (context and parameters, three characters or more) become "***". Providers quote both.
+// carried (context, parameters and text, three characters or more) become "***". Providers quote both.
 std::string RedactForViewer(std::string_view text, const Message& message);
 
 // The GET /messages/{id} body: the message with "attempt_history" and "status_events". For a
-// viewer: the phone masked, no context, parameters or idempotency key, and every provider text
+// viewer: the phone masked, no context, parameters, text or idempotency key, and every provider text
 // passed through RedactForViewer. Everyone else sees it all.
 nlohmann::json MessageDetailToJson(const Message& message, const std::vector<Attempt>& attempts,
                                    const std::vector<StatusEvent>& events, bool viewer_only);

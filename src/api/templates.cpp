@@ -43,15 +43,15 @@ void RegisterTemplateRoutes(Router& router, ApiContext& ctx) {
     router.Add("POST", base + "/{name}/preview", Role::kViewer, [&ctx](HttpRequest& http, const RequestContext&) {
         const Template tmpl = FindTemplate(ctx, http);
         const auto body = ParseJsonObjectBody(http, true);
-        const RenderedTemplate rendered =
-            RenderTemplate(tmpl, ParseContext(body.contains("context") ? body["context"] : nlohmann::json()));
+        const Context context = ParseContext(body.contains("context") ? body["context"] : nlohmann::json());
+        const RenderedTemplate rendered = RenderTemplate(tmpl, context, ParseOptionalLanguage(body));
         nlohmann::json parameters = nlohmann::json::object();
         for (std::size_t i = 0; i < rendered.parameters.size(); ++i) {
             parameters[std::to_string(i + 1)] = rendered.parameters[i];
         }
         return JsonResponse(200, {{"name", tmpl.name},
                                   {"provider_template_name", tmpl.provider_template_name},
-                                  {"language", tmpl.language},
+                                  {"language", rendered.language},
                                   {"parameters", std::move(parameters)},
                                   {"body", rendered.preview}});
     });

@@ -47,6 +47,8 @@ SendRequest ParseSendRequest(const nlohmann::json& body, std::string_view defaul
         }
         request.idempotency_key = std::move(value);
     }
+
+    if (std::string language = ParseOptionalLanguage(body); !language.empty()) request.language = std::move(language);
     return request;
 }
 

@@ -16,6 +16,9 @@ struct SendRequest {
     Context context;
     bool immediate = false;
     std::optional<std::string> idempotency_key;
+    // The variant to send (SelectVariant: a language the template lacks falls back to en, then to
+    // its default); none: the template's default.
+    std::optional<std::string> language;
 };
 
 // Validates the shape of a send-message body (types, phone, context values); unknown fields are

@@ -44,6 +44,46 @@ std::string RequireString(const nlohmann::json& patch, const char* key, std::siz
     return s;
 }
 
+constexpr std::size_t kMaxBodyLength = 4096;
+constexpr std::size_t kMaxVariants = 20;
+
+bool RequireBool(const nlohmann::json& patch, const char* key) {
+    const auto& v = patch.at(key);
+    if (!v.is_boolean()) throw InvalidInput("invalid_field", std::string(key) + " must be true or false", key);
+    return v.get<bool>();
+}
+
+// "variants": [{"language": "hi", "body": "..."}, ...], each language once.
+std::vector<TemplateVariant> ParseVariants(const nlohmann::json& list) {
+    const auto invalid = [](const std::string& message) { return InvalidInput("invalid_field", message, "variants"); };
+    if (!list.is_array() || list.size() > kMaxVariants) {
+        throw invalid("variants must be a list of at most " + std::to_string(kMaxVariants) +
+                      " objects {\"language\": \"hi\", \"body\": \"...\"}");
+    }
+    std::vector<TemplateVariant> variants;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& item : list) {
+        if (!item.is_object())
+            throw invalid("each variant must be an object {\"language\": \"hi\", \"body\": \"...\"}");
+        const auto language = item.find("language");
+        if (language == item.end() || !language->is_string() ||
+            !IsValidLanguageCode(language->get_ref<const std::string&>())) {
+            throw invalid("each variant's language must be a code such as en, hi or pt_BR");
+        }
+        const std::string& code = language->get_ref<const std::string&>();
+        const auto body = item.find("body");
+        if (body == item.end() || !body->is_string() || Trim(body->get_ref<const std::string&>()).empty()) {
+            throw invalid("variant " + code + " needs a body that is not empty");
+        }
+        if (body->get_ref<const std::string&>().size() > kMaxBodyLength) {
+            throw invalid("variant " + code + "'s body is longer than " + std::to_string(kMaxBodyLength));
+        }
+        if (!seen.insert(code).second) throw invalid("language " + code + " is listed twice");
+        variants.push_back({code, body->get<std::string>()});
+    }
+    return variants;
+}
+
 }  // namespace
 
 bool IsValidTemplateName(std::string_view name) { return IsIdentifier(name, 64); }
@@ -102,8 +142,56 @@ std::string NormalizeParameter(std::string_view value) {
     return std::string(Trim(out));
 }
 
-RenderedTemplate RenderTemplate(const Template& tmpl, const Context& context) {
+bool IsValidLanguageCode(std::string_view code) {
+    const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+    const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const std::size_t region = code.find('_');
+    const std::string_view base = code.substr(0, region);
+    if (base.size() < 2 || base.size() > 3 || !std::all_of(base.begin(), base.end(), lower)) return false;
+    if (region == std::string_view::npos) return true;
+    const std::string_view country = code.substr(region + 1);
+    return country.size() == 2 && std::all_of(country.begin(), country.end(), upper);
+}
+
+std::string ParseOptionalLanguage(const nlohmann::json& body) {
+    if (!body.is_object() || !body.contains("language") || body["language"].is_null()) return {};
+    const auto& language = body["language"];
+    if (!language.is_string() || !IsValidLanguageCode(language.get_ref<const std::string&>())) {
+        throw InvalidInput("invalid_field", "language must be a code such as en, hi or pt_BR", "language");
+    }
+    return language.get<std::string>();
+}
+
+TemplateVariant SelectVariant(const Template& tmpl, std::string_view language) {
+    if (language.empty() || language == tmpl.language) return {tmpl.language, tmpl.body};
+    const auto find = [&](std::string_view code) {
+        return std::find_if(tmpl.variants.begin(), tmpl.variants.end(),
+                            [code](const TemplateVariant& v) { return v.language == code; });
+    };
+    if (auto it = find(language); it != tmpl.variants.end()) return *it;
+    if (tmpl.language == "en") return {tmpl.language, tmpl.body};
+    if (auto it = find("en"); it != tmpl.variants.end()) return *it;
+    return {tmpl.language, tmpl.body};
+}
+
+void NormalizeVariants(Template& tmpl) {
+    std::vector<TemplateVariant> others;
+    std::set<std::string, std::less<>> seen{tmpl.language};
+    for (auto& variant : tmpl.variants) {
+        if (seen.insert(variant.language).second) others.push_back(std::move(variant));
+    }
+    std::sort(others.begin(), others.end(),
+              [](const TemplateVariant& a, const TemplateVariant& b) { return a.language < b.language; });
+    tmpl.variants.clear();
+    tmpl.variants.reserve(others.size() + 1);
+    tmpl.variants.push_back({tmpl.language, tmpl.body});
+    for (auto& variant : others) tmpl.variants.push_back(std::move(variant));
+}
+
+RenderedTemplate RenderTemplate(const Template& tmpl, const Context& context, std::string_view language) {
     RenderedTemplate rendered;
+    TemplateVariant variant = SelectVariant(tmpl, language);
+    rendered.language = std::move(variant.language);
     rendered.parameters.reserve(tmpl.variables.size());
     for (const auto& name : tmpl.variables) {
         auto it = context.find(name);
@@ -118,7 +206,7 @@ RenderedTemplate RenderTemplate(const Template& tmpl, const Context& context) {
         rendered.parameters.push_back(std::move(value));
     }
     ScanBody(
-        tmpl.body, [&](std::string_view text) { rendered.preview.append(text); },
+        variant.body, [&](std::string_view text) { rendered.preview.append(text); },
         [&](std::string_view name, std::string_view raw) {
             auto it = std::find(tmpl.variables.begin(), tmpl.variables.end(), name);
             if (it == tmpl.variables.end()) {
@@ -130,10 +218,12 @@ RenderedTemplate RenderTemplate(const Template& tmpl, const Context& context) {
     return rendered;
 }
 
-std::vector<std::string> UnknownPlaceholders(const Template& tmpl) {
+std::vector<std::string> UnknownPlaceholders(const Template& tmpl) { return UnknownPlaceholders(tmpl, tmpl.body); }
+
+std::vector<std::string> UnknownPlaceholders(const Template& tmpl, std::string_view body) {
     std::vector<std::string> unknown;
     ScanBody(
-        tmpl.body, [](std::string_view) {},
+        body, [](std::string_view) {},
         [&](std::string_view name, std::string_view) {
             if (std::find(tmpl.variables.begin(), tmpl.variables.end(), name) == tmpl.variables.end()) {
                 unknown.emplace_back(name);
@@ -144,6 +234,9 @@ std::vector<std::string> UnknownPlaceholders(const Template& tmpl) {
 
 Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
     if (!patch.is_object()) throw InvalidInput("invalid_body", "request body must be a JSON object");
+    // The listed default must be (language, body) before either changes. A template built without
+    // variants has only its default: a new language then moves it rather than keeping a copy.
+    if (!tmpl.variants.empty()) NormalizeVariants(tmpl);
     if (patch.contains("description")) tmpl.description = RequireString(patch, "description", 500, true);
     if (patch.contains("language")) {
         tmpl.language = RequireString(patch, "language", 16, false);
@@ -159,13 +252,10 @@ Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
                                "provider_template_name");
         }
     }
-    if (patch.contains("body")) tmpl.body = RequireString(patch, "body", 4096, false);
+    if (patch.contains("body")) tmpl.body = RequireString(patch, "body", kMaxBodyLength, false);
     if (patch.contains("category")) tmpl.category = RequireString(patch, "category", 64, true);
-    if (patch.contains("enabled")) {
-        if (!patch["enabled"].is_boolean())
-            throw InvalidInput("invalid_field", "enabled must be true or false", "enabled");
-        tmpl.enabled = patch["enabled"].get<bool>();
-    }
+    if (patch.contains("enabled")) tmpl.enabled = RequireBool(patch, "enabled");
+    if (patch.contains("quiet_hours")) tmpl.quiet_hours = RequireBool(patch, "quiet_hours");
     if (patch.contains("variables")) {
         const auto& v = patch["variables"];
         if (!v.is_array() || v.empty() || v.size() > 20) {
@@ -185,10 +275,40 @@ Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
         }
         tmpl.variables = std::move(names);
     }
-    const auto unknown = UnknownPlaceholders(tmpl);
+    const bool body_given = patch.contains("body");
+    const bool variants_given = patch.contains("variants");
+    if (variants_given) tmpl.variants = ParseVariants(patch["variants"]);
+    // The default variant is (language, body): whichever of the two the patch gave decides it.
+    bool body_from_variants = false;
+    const auto in_default = std::find_if(tmpl.variants.begin(), tmpl.variants.end(),
+                                         [&](const TemplateVariant& v) { return v.language == tmpl.language; });
+    if (in_default != tmpl.variants.end() && in_default->body != tmpl.body) {
+        if (body_given && variants_given) {
+            throw InvalidInput("invalid_field",
+                               "the " + tmpl.language + " variant differs from body; give the default text once",
+                               "variants");
+        }
+        if (!body_given) {
+            tmpl.body = in_default->body;
+            body_from_variants = variants_given;
+        }
+    }
+    NormalizeVariants(tmpl);
+
+    // A body taken from "variants" is checked as the variant it came from, below.
+    const auto unknown = body_from_variants ? std::vector<std::string>{} : UnknownPlaceholders(tmpl);
     if (!unknown.empty()) {
         throw InvalidInput("invalid_field", "body refers to {{" + unknown.front() + "}}, which is not a variable",
                            "body");
+    }
+    for (const auto& variant : tmpl.variants) {
+        const auto unknown_here = UnknownPlaceholders(tmpl, variant.body);
+        if (!unknown_here.empty()) {
+            throw InvalidInput("invalid_field",
+                               "the " + variant.language + " variant refers to {{" + unknown_here.front() +
+                                   "}}, which is not a variable",
+                               "variants");
+        }
     }
     return tmpl;
 }

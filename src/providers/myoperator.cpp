@@ -330,20 +330,26 @@ SendOutcome Perform(const MyOperatorOptions& options, const std::string& url, co
 
 std::string BuildMyOperatorSendBody(const OutboundMessage& message, std::string_view phone_number_id) {
     // ordered_json keeps the documented field order, which makes captured requests easy to read.
-    nlohmann::ordered_json body_params = nlohmann::ordered_json::object();
-    for (std::size_t i = 0; i < message.parameters.size(); ++i) {
-        body_params[std::to_string(i + 1)] = message.parameters[i];  // verbatim: data, never markup
+    nlohmann::ordered_json data;
+    if (message.text) {
+        // No link previews: a help text's links are not worth the extra fetch on the customer's phone.
+        data = {{"type", "text"}, {"context", {{"body", *message.text}, {"preview_url", false}}}};
+    } else {
+        nlohmann::ordered_json body_params = nlohmann::ordered_json::object();
+        for (std::size_t i = 0; i < message.parameters.size(); ++i) {
+            body_params[std::to_string(i + 1)] = message.parameters[i];  // verbatim: data, never markup
+        }
+        data = {{"type", "template"},
+                {"context",
+                 {{"template_name", message.template_name},
+                  {"language", message.language.empty() ? std::string("en") : message.language},
+                  {"body", body_params}}}};
     }
     nlohmann::ordered_json body = {
         {"phone_number_id", std::string(phone_number_id)},
         {"customer_country_code", DigitsOnly(message.country_code)},
         {"customer_number", DigitsOnly(message.national_number)},
-        {"data",
-         {{"type", "template"},
-          {"context",
-           {{"template_name", message.template_name},
-            {"language", message.language.empty() ? std::string("en") : message.language},
-            {"body", body_params}}}}},
+        {"data", std::move(data)},
         {"reply_to", nullptr},
         {"myop_ref_id", message.id},
     };

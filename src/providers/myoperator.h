@@ -18,7 +18,7 @@ struct MyOperatorOptions {
 };
 
 // Pure pieces, unit-tested without a network.
-// The JSON body of POST /chat/messages for a template message.
+// The JSON body of POST /chat/messages: a template message, or a free-text one when message.text is set.
 std::string BuildMyOperatorSendBody(const OutboundMessage& message, std::string_view phone_number_id);
 
 // Classifies one HTTP response. retry_after_header is the raw Retry-After value, if any.

@@ -15,6 +15,9 @@ struct OutboundMessage {
     std::string template_name;            // provider's template name
     std::string language;                 // e.g. "en"
     std::vector<std::string> parameters;  // body parameters "1", "2", ...
+    // Set: a free-text message (data.type "text", inside the 24-hour window); the template fields
+    // above are then not sent.
+    std::optional<std::string> text;
 };
 
 struct SendOutcome {

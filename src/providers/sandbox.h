@@ -7,8 +7,8 @@
 
 namespace notify {
 
-// For running without credentials: accepts every message, sends nothing, returns a made-up
-// provider message id ("sandbox-<our id>").
+// For running without credentials: accepts every message (template or free text), sends nothing,
+// returns a made-up provider message id ("sandbox-<our id>").
 class SandboxProvider final : public Provider {
 public:
     std::string Name() const override { return "sandbox"; }

@@ -60,9 +60,13 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
         if (auto due_at = Admit(message, from_queue, result.attempt.started_at)) {
             return Defer(message, lease_owner, *due_at, std::move(result));
         }
-        OutboundMessage outbound{
-            message.id,       phone->country_code, phone->national_number, message.provider_template_name,
-            message.language, message.parameters};
+        OutboundMessage outbound{message.id,
+                                 phone->country_code,
+                                 phone->national_number,
+                                 message.provider_template_name,
+                                 message.language,
+                                 message.parameters,
+                                 message.text};
         const auto started = std::chrono::steady_clock::now();
         result.outcome = provider_.Send(outbound);
         result.attempt.latency_ms = static_cast<int>(

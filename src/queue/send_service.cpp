@@ -40,13 +40,13 @@ SendService::SendService(Store& store, Dispatcher& dispatcher, QueueProcessor& p
     : store_(store), dispatcher_(dispatcher), processor_(processor), clock_(clock), random_(random) {}
 
 Message SendService::BuildMessage(const SendRequest& request, const Template& tmpl, TimeMs now) {
-    const RenderedTemplate rendered = RenderTemplate(tmpl, request.context);
+    const RenderedTemplate rendered = RenderTemplate(tmpl, request.context, request.language.value_or(""));
     Message message;
     message.id = NewMessageId(now, random_);
     message.phone = request.phone.e164;
     message.message_type = tmpl.name;
     message.provider_template_name = tmpl.provider_template_name;
-    message.language = tmpl.language;
+    message.language = rendered.language;  // SelectVariant's: MyOperator picks the approved text by it
     message.parameters = rendered.parameters;
     message.context_json = nlohmann::json(request.context).dump();
     message.status = MessageStatus::kQueued;

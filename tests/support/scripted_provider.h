@@ -51,6 +51,7 @@ public:
     SendOutcome Send(const OutboundMessage& message) override {
         std::lock_guard lock(mutex_);
         sent_ids.push_back(message.id);
+        sent.push_back(message);
         if (on_send) on_send(message.id);
         if (clock_) clock_->Advance(send_takes_ms);
         if (!script.empty()) {
@@ -63,7 +64,8 @@ public:
 
     std::deque<SendOutcome> script;
     std::vector<std::string> sent_ids;
-    TimeMs send_takes_ms = 0;  // with a clock: how far one send moves it
+    std::vector<OutboundMessage> sent;  // what each send was given, in order
+    TimeMs send_takes_ms = 0;           // with a clock: how far one send moves it
     std::function<void(const std::string&)> on_send;
 
 private:

@@ -77,6 +77,30 @@ protected:
     std::unique_ptr<QueueProcessor> processor_;
 };
 
+TEST_F(DispatcherTest, AFreeTextMessageReachesTheProviderWithItsTextFromTheQueue) {
+    Message m = test_support::WelcomeMessage(NewMessageId(clock_.NowMs(), random_), "+919876543210", clock_.NowMs());
+    m.message_type = "help_reply";
+    m.parameters.clear();
+    m.text = "Reply SKIP, PAUSE 3 or RESUME.";
+    store_->Enqueue(m, clock_.NowMs(), std::nullopt);
+    // The processor claims it from the store: the text must survive the round trip.
+    EXPECT_EQ(processor_->RunOnce(false).sent, 1);
+    ASSERT_EQ(provider_.sent.size(), 1u);
+    EXPECT_EQ(provider_.sent[0].text, "Reply SKIP, PAUSE 3 or RESUME.");
+    EXPECT_EQ(Get(m.id).status, MessageStatus::kSent);
+}
+
+TEST_F(DispatcherTest, ATemplateMessageReachesTheProviderWithoutTextInItsLanguage) {
+    Message m = test_support::WelcomeMessage(NewMessageId(clock_.NowMs(), random_), "+919876543210", clock_.NowMs());
+    m.language = "hi";
+    store_->Enqueue(m, clock_.NowMs(), std::nullopt);
+    EXPECT_EQ(processor_->RunOnce(false).sent, 1);
+    ASSERT_EQ(provider_.sent.size(), 1u);
+    EXPECT_FALSE(provider_.sent[0].text.has_value());
+    EXPECT_EQ(provider_.sent[0].language, "hi");
+    EXPECT_EQ(provider_.sent[0].parameters, std::vector<std::string>{"Asha"});
+}
+
 TEST_F(DispatcherTest, AStopAllFaultHoldsSendingAndDoesNotCountTowardMaxAttempts) {
     provider_.script = {WalletEmpty()};
     const Message m = Leased();

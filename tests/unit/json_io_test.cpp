@@ -154,6 +154,49 @@ TEST(RedactForViewer, ValuesShorterThanThreeCharactersAreLeftAlone) {
     EXPECT_EQ(RedactForViewer("a 10 error", m), "a 10 error");
 }
 
+// A free-text message (the help text answering a reply): its text is the customer's business.
+Message HelpText() {
+    Message m = Sample();
+    m.message_type = "help_reply";
+    m.provider_template_name.clear();
+    m.parameters.clear();
+    m.context_json = "{}";
+    m.text = "Reply SKIP, PAUSE 3 or RESUME, Asha";
+    m.last_error = "HTTP 400: text 'Reply SKIP, PAUSE 3 or RESUME, Asha' outside the 24h window";
+    return m;
+}
+
+TEST(MessageDetailToJson, OperatorsSeeAFreeTextMessagesTextAndViewersDoNot) {
+    const Message m = HelpText();
+    const nlohmann::json operator_view = MessageDetailToJson(m, {}, {}, false);
+    EXPECT_EQ(operator_view["text"], "Reply SKIP, PAUSE 3 or RESUME, Asha");
+    const nlohmann::json viewer_view = MessageDetailToJson(m, {}, {}, true);
+    EXPECT_FALSE(viewer_view.contains("text"));
+    // A provider quoting the text does not give it away either.
+    EXPECT_EQ(viewer_view["last_error"], "HTTP 400: text '***' outside the 24h window");
+}
+
+TEST(MessageDetailToJson, ATemplateMessageHasNoText) {
+    EXPECT_TRUE(MessageDetailToJson(Sample(), {}, {}, false)["text"].is_null());
+}
+
+TEST(TemplateToJson, ShowsTheQuietHoursFlagAndTheVariantsInOrder) {
+    Template t;
+    t.name = "delivery_reminder";
+    t.language = "en";
+    t.body = "Hi {{customer_name}}";
+    t.quiet_hours = true;
+    t.variants = {{"en", "Hi {{customer_name}}"}, {"hi", "नमस्ते {{customer_name}} जी"}};
+    const nlohmann::json body = TemplateToJson(t);
+    EXPECT_EQ(body["quiet_hours"], true);
+    EXPECT_EQ(body["variants"], nlohmann::json::parse(R"([{"language":"en","body":"Hi {{customer_name}}"},)"
+                                                      R"({"language":"hi","body":"नमस्ते {{customer_name}} जी"}])"));
+    t.quiet_hours = false;
+    t.variants.clear();
+    EXPECT_EQ(TemplateToJson(t)["quiet_hours"], false);
+    EXPECT_EQ(TemplateToJson(t)["variants"], nlohmann::json::array());
+}
+
 // GET /statistics as it was built before AppendStatisticsJson: a JSON tree, dumped.
 nlohmann::json ReferencePercent(std::int64_t numerator, std::int64_t denominator) {
     if (denominator == 0) return nullptr;

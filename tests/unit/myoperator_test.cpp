@@ -82,6 +82,41 @@ TEST(BuildMyOperatorSendBody, DefaultsLanguageAndWritesAnEmptyBodyObject) {
     EXPECT_TRUE(body["data"]["context"]["body"].empty());
 }
 
+TEST(BuildMyOperatorSendBody, SendsTheVariantsLanguage) {
+    OutboundMessage message = SampleMessage();
+    message.language = "hi";
+    json body = json::parse(BuildMyOperatorSendBody(message, "p"));
+    EXPECT_EQ(body["data"]["context"]["language"], "hi");
+    EXPECT_EQ(body["data"]["context"]["template_name"], "delivery_reminder");
+}
+
+TEST(BuildMyOperatorSendBody, WritesTheDocumentedTextBodyForAFreeTextMessage) {
+    OutboundMessage message = SampleMessage();
+    message.text = "Reply SKIP, PAUSE 3 or RESUME.";
+    EXPECT_EQ(BuildMyOperatorSendBody(message, "1122334455"),
+              R"({"phone_number_id":"1122334455","customer_country_code":"91","customer_number":"9876543210",)"
+              R"("data":{"type":"text","context":{"body":"Reply SKIP, PAUSE 3 or RESUME.","preview_url":false}},)"
+              R"("reply_to":null,"myop_ref_id":"msg_01HZX"})");
+}
+
+TEST(BuildMyOperatorSendBody, SendsATextVerbatimWithItsLineBreaks) {
+    // Unlike a template parameter, a text body may hold newlines; markup and quotes are data.
+    OutboundMessage message = SampleMessage();
+    message.text = "Hindi: \u0928 नमस्ते\nLine two\t\"quoted\" <b>{{1}}</b>";
+    json body = json::parse(BuildMyOperatorSendBody(message, "p"));
+    EXPECT_EQ(body["data"]["context"]["body"], *message.text);
+    EXPECT_FALSE(body["data"]["context"].contains("template_name"));
+    EXPECT_FALSE(body["data"]["context"].contains("language"));
+}
+
+TEST(BuildMyOperatorSendBody, AnEmptyTextIsStillATextMessage) {
+    OutboundMessage message = SampleMessage();
+    message.text = "";
+    json body = json::parse(BuildMyOperatorSendBody(message, "p"));
+    EXPECT_EQ(body["data"]["type"], "text");
+    EXPECT_EQ(body["data"]["context"]["body"], "");
+}
+
 TEST(BuildMyOperatorSendBody, NeverThrowsOnInvalidUtf8) {
     OutboundMessage message = SampleMessage();
     message.parameters = {std::string("bad \xff byte")};

@@ -147,6 +147,23 @@ TEST(ParseSendRequest, IdempotencyKeyMustBePrintableAsciiWithoutSpaces) {
               "order:42/retry#1~!");
 }
 
+TEST(ParseSendRequest, LanguageIsOptional) {
+    EXPECT_FALSE(ParseSendRequest(ValidBody(), "IN").language.has_value());
+    EXPECT_FALSE(ParseSendRequest(With(ValidBody(), "language", nullptr), "IN").language.has_value());
+    EXPECT_EQ(*ParseSendRequest(With(ValidBody(), "language", "hi"), "IN").language, "hi");
+    EXPECT_EQ(*ParseSendRequest(With(ValidBody(), "language", "pt_BR"), "IN").language, "pt_BR");
+    // A language the template lacks is the send's business (it falls back), not the parser's.
+    EXPECT_EQ(*ParseSendRequest(With(ValidBody(), "language", "zu"), "IN").language, "zu");
+}
+
+TEST(ParseSendRequest, ALanguageThatIsNotACodeIsInvalidField) {
+    for (const json& bad :
+         {json(""), json("Hindi"), json("HI"), json("hi-IN"), json("h"), json(91), json(true), json::array({"hi"})}) {
+        SCOPED_TRACE(bad.dump());
+        EXPECT_INVALID_INPUT(ParseSendRequest(With(ValidBody(), "language", bad), "IN"), "invalid_field", "language");
+    }
+}
+
 TEST(ParseSendRequest, IgnoresUnknownFields) {
     const SendRequest r = ParseSendRequest(With(ValidBody(), "priority", "high"), "IN");
     EXPECT_EQ(r.phone.e164, "+919876543210");

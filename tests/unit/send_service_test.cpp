@@ -149,6 +149,25 @@ TEST_F(SendServiceTest, AnImmediateSendGoesOutAndAnswersTheSentMessage) {
     EXPECT_EQ(store_.QueueDepth(), 0);
 }
 
+TEST_F(SendServiceTest, TheRequestedLanguagePicksTheVariantSent) {
+    SendRequest request = Request(true);
+    request.language = "hi";
+    const SendResult hi = sender_->Send(request);
+    EXPECT_EQ(hi.message.language, "hi");
+    EXPECT_EQ(store_.GetMessage(hi.message.id)->language, "hi");
+    ASSERT_EQ(provider_.sent.size(), 1u);
+    EXPECT_EQ(provider_.sent[0].language, "hi");
+    // The parameters are the same in every language.
+    EXPECT_EQ(provider_.sent[0].parameters, (std::vector<std::string>{"Asha", "Jan 28", "Indiranagar"}));
+}
+
+TEST_F(SendServiceTest, ALanguageTheTemplateLacksFallsBackToEnglishAndNoneIsTheDefault) {
+    SendRequest request = Request(false);
+    request.language = "ta";
+    EXPECT_EQ(sender_->Send(request).message.language, "en");
+    EXPECT_EQ(sender_->Send(Request(false)).message.language, "en");
+}
+
 TEST_F(SendServiceTest, AnImmediateSendRefusedForGoodIsFinishedAsFailed) {
     provider_.script = {Permanent()};
     const SendResult result = sender_->Send(Request(true));

@@ -51,6 +51,7 @@ Template ReadTemplate(const Statement& row) {
     tmpl.category = row.Text(6);
     tmpl.enabled = row.Int(7) != 0;
     tmpl.updated_at = row.Int(8);
+    tmpl.quiet_hours = row.Int(9) != 0;
     return tmpl;
 }
 
@@ -65,6 +66,7 @@ Message ReadMessage(const Statement& row, bool payload) {
     if (payload) {
         m.parameters = FromJsonArray(row.Text(6), "read message " + m.id);
         m.context_json = row.Text(7);
+        m.text = row.OptText(20);
     }
     const std::string_view status = row.View(8);
     const auto parsed = ParseMessageStatus(status);

@@ -20,9 +20,9 @@ std::vector<std::string> FromJsonArray(const std::string& text, std::string_view
 
 std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text);
 
-// The columns of kSelectTemplates.
+// The columns of kSelectTemplates; the variants are read apart (kSelectTemplateVariants).
 Template ReadTemplate(const Statement& row);
-// The columns of kSelectMessage. Without `payload`, parameters and context_json stay empty:
+// The columns of kSelectMessage. Without `payload`, parameters, context_json and text stay empty:
 // lists (GET /history) do not show them, and parsing the parameters' JSON was a good part of
 // reading a row.
 Message ReadMessage(const Statement& row, bool payload = true);

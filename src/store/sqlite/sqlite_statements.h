@@ -38,14 +38,24 @@ inline constexpr const char* kInsertMigration =
 inline constexpr const char* kPing = "SELECT COUNT(*) FROM sqlite_master";
 
 inline constexpr const char* kSelectTemplates =
-    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at"
-    " FROM notification_templates ORDER BY name";
+    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at,"
+    " quiet_hours FROM notification_templates ORDER BY name";
 inline constexpr const char* kSelectTemplate =
-    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at"
-    " FROM notification_templates WHERE name = ?1";
+    "SELECT name, description, language, provider_template_name, variables, body, category, enabled, updated_at,"
+    " quiet_hours FROM notification_templates WHERE name = ?1";
 inline constexpr const char* kUpdateTemplate =
     "UPDATE notification_templates SET description = ?2, language = ?3, provider_template_name = ?4, variables = ?5,"
-    " body = ?6, category = ?7, enabled = ?8, updated_at = ?9 WHERE name = ?1";
+    " body = ?6, category = ?7, enabled = ?8, updated_at = ?9, quiet_hours = ?10 WHERE name = ?1";
+// Migration 0010. The order here is only the primary key's; NormalizeVariants puts the default first.
+inline constexpr const char* kSelectAllTemplateVariants =
+    "SELECT template_name, language, body FROM notification_template_variants ORDER BY template_name, language";
+inline constexpr const char* kSelectTemplateVariants =
+    "SELECT template_name, language, body FROM notification_template_variants WHERE template_name = ?1"
+    " ORDER BY language";
+inline constexpr const char* kDeleteTemplateVariants =
+    "DELETE FROM notification_template_variants WHERE template_name = ?1";
+inline constexpr const char* kInsertTemplateVariant =
+    "INSERT INTO notification_template_variants (template_name, language, body) VALUES (?1, ?2, ?3)";
 
 inline constexpr const char* kSelectSettings =
     "SELECT enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by,"
@@ -76,7 +86,7 @@ inline constexpr const char* kRecordTokenUse =
 inline constexpr const char* kSelectMessage =
     "SELECT l.seq, l.id, l.phone, l.message_type, l.provider_template_name, l.language, l.parameters, l.context,"
     " l.status, l.provider_message_id, l.attempts, l.last_error, l.idempotency_key, l.created_at, l.updated_at,"
-    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at"
+    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at, l.text_body"
     " FROM notifications_log AS l LEFT JOIN notifications_queue AS q ON q.message_id = l.id";
 
 // The conflict target makes a repeated idempotency key a no-op, while a repeated id stays an error.
@@ -85,8 +95,8 @@ inline constexpr const char* kSelectMessage =
 inline constexpr const char* kInsertMessage =
     "INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters, context,"
     " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
-    " delivered_at, read_at, failed_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    " delivered_at, read_at, failed_at, text_body)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
     " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
 inline constexpr const char* kInsertQueueEntry =
     "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
@@ -124,7 +134,7 @@ inline constexpr const char* kMarkEntriesSending =
 inline constexpr const char* kSelectClaimed =
     "SELECT l.seq, l.id, l.phone, l.message_type, l.provider_template_name, l.language, l.parameters, l.context,"
     " l.status, l.provider_message_id, l.attempts, l.last_error, l.idempotency_key, l.created_at, l.updated_at,"
-    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at"
+    " l.sent_at, l.delivered_at, l.read_at, l.failed_at, q.next_attempt_at, l.text_body"
     " FROM json_each(?1) AS j JOIN notifications_log AS l ON l.id = j.value"
     " LEFT JOIN notifications_queue AS q ON q.message_id = l.id ORDER BY j.key";
 

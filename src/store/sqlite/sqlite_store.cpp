@@ -14,6 +14,7 @@
 #include "notify/counters.h"
 #include "notify/enqueue_rules.h"
 #include "notify/status.h"
+#include "notify/templates.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_store_internal.h"
 
@@ -134,29 +135,56 @@ void SqliteStore::Ping() {
 // ---- Templates, settings, tokens
 
 std::vector<Template> SqliteStore::ListTemplates() {
+    constexpr const char* kOperation = "list templates";
     return Read([&](SqliteConnection& c) {
-        Statement select(c, kSelectTemplates, "list templates");
+        ReadTransaction snapshot(c, kOperation);  // the variants of the templates read
         std::vector<Template> templates;
-        while (select.Step()) templates.push_back(ReadTemplate(select));
+        {
+            Statement select(c, kSelectTemplates, kOperation);
+            while (select.Step()) templates.push_back(ReadTemplate(select));
+        }
+        std::map<std::string, std::vector<TemplateVariant>, std::less<>> variants;
+        {
+            Statement select(c, kSelectAllTemplateVariants, kOperation);
+            while (select.Step()) variants[select.Text(0)].push_back({select.Text(1), select.Text(2)});
+        }
+        for (Template& tmpl : templates) {
+            if (auto it = variants.find(tmpl.name); it != variants.end()) tmpl.variants = std::move(it->second);
+            NormalizeVariants(tmpl);
+        }
         return templates;
     });
 }
 
 std::optional<Template> SqliteStore::GetTemplate(std::string_view name) {
+    constexpr const char* kOperation = "get template";
     return template_cache_.Get(name, [&] {
         return Read([&](SqliteConnection& c) -> std::optional<Template> {
-            Statement select(c, kSelectTemplate, "get template");
+            ReadTransaction snapshot(c, kOperation);
+            std::optional<Template> tmpl;
+            {
+                Statement select(c, kSelectTemplate, kOperation);
+                select.BindText(1, name);
+                if (!select.Step()) return std::nullopt;
+                tmpl = ReadTemplate(select);
+            }
+            Statement select(c, kSelectTemplateVariants, kOperation);
             select.BindText(1, name);
-            if (!select.Step()) return std::nullopt;
-            return ReadTemplate(select);
+            while (select.Step()) tmpl->variants.push_back({select.Text(1), select.Text(2)});
+            NormalizeVariants(*tmpl);
+            return tmpl;
         });
     });
 }
 
 void SqliteStore::UpdateTemplate(const Template& tmpl) {
-    Write("update template", [&](SqliteConnection& c) {
+    constexpr const char* kOperation = "update template";
+    // The rows written hold the default variant (language, body) whatever tmpl.variants says.
+    Template normalized = tmpl;
+    NormalizeVariants(normalized);
+    Write(kOperation, [&](SqliteConnection& c) {
         {
-            Statement update(c, kUpdateTemplate, "update template");
+            Statement update(c, kUpdateTemplate, kOperation);
             update.BindText(1, tmpl.name);
             update.BindText(2, tmpl.description);
             update.BindText(3, tmpl.language);
@@ -166,10 +194,23 @@ void SqliteStore::UpdateTemplate(const Template& tmpl) {
             update.BindText(7, tmpl.category);
             update.BindInt(8, tmpl.enabled ? 1 : 0);
             update.BindInt(9, tmpl.updated_at);
+            update.BindInt(10, tmpl.quiet_hours ? 1 : 0);
             update.Run();
         }
         if (sqlite3_changes(c.db()) == 0) {
             throw Error(ErrorKind::kNotFound, "not_found", "no template named '" + tmpl.name + "'");
+        }
+        {
+            Statement remove(c, kDeleteTemplateVariants, kOperation);
+            remove.BindText(1, tmpl.name);
+            remove.Run();
+        }
+        for (const TemplateVariant& variant : normalized.variants) {
+            Statement insert(c, kInsertTemplateVariant, kOperation);
+            insert.BindText(1, tmpl.name);
+            insert.BindText(2, variant.language);
+            insert.BindText(3, variant.body);
+            insert.Run();
         }
     });
     template_cache_.Invalidate();
@@ -255,6 +296,7 @@ EnqueueResult EnqueueOne(SqliteConnection& c, const Message& message, TimeMs nex
         insert.BindOptInt(16, stored.delivered_at);
         insert.BindOptInt(17, stored.read_at);
         insert.BindOptInt(18, stored.failed_at);
+        insert.BindOptText(19, stored.text);
         insert.Run();
         // No change: an idempotency conflict. Trigger rows do not count here, nor do they move
         // the last rowid once the trigger is done.
