@@ -23,18 +23,6 @@ Error NotFound(const std::string& what, const std::string& id, const std::string
     return Error(ErrorKind::kNotFound, "not_found", "no " + what + " with id " + id, field);
 }
 
-// The variant's language the customer gets: theirs when the template has it, else English, else
-// the template's own.
-std::string VariantLanguage(const Template& tmpl, std::string_view wanted) {
-    for (const TemplateVariant& variant : tmpl.variants) {
-        if (variant.language == wanted) return variant.language;
-    }
-    for (const TemplateVariant& variant : tmpl.variants) {
-        if (variant.language == "en") return variant.language;
-    }
-    return tmpl.language;
-}
-
 Message NewBusinessMessage(std::string id, const Customer& customer, TimeMs now) {
     Message message;
     message.id = std::move(id);
@@ -91,12 +79,13 @@ std::optional<OutboxMessage> BusinessService::PlanMessage(const Customer& custom
         return std::nullopt;
     }
     context.try_emplace("customer_name", customer.name);
-    const RenderedTemplate rendered = RenderTemplate(*tmpl, context);
+    const std::string language = SelectVariant(*tmpl, customer.language).language;
+    const RenderedTemplate rendered = RenderTemplate(*tmpl, context, language);
     OutboxMessage outbox{NewBusinessMessage(NewMessageId(now, random_), customer, now), plan.due_at};
     Message& message = outbox.message;
     message.message_type = tmpl->name;
     message.provider_template_name = tmpl->provider_template_name;
-    message.language = VariantLanguage(*tmpl, customer.language);
+    message.language = language;
     message.parameters = rendered.parameters;
     message.context_json = nlohmann::json(context).dump();
     message.status = plan.status;

@@ -97,6 +97,16 @@ TEST_F(BusinessServiceTest, AnOptedInCustomerIsWelcomedAndAnotherIsNot) {
     EXPECT_THROW(business_.CreateCustomer(input), Error);
 }
 
+TEST_F(BusinessServiceTest, TheCustomersLanguagePicksTheVariant) {
+    const Customer hindi = AddCustomer("+919876543210", "hi");
+    const auto order = business_.CreateOrder(OrderInput{hindi.id, {{"Milk 1L", 1, 6800}}, D(2027, 1, 16)});
+    ASSERT_TRUE(order.notification.message);
+    EXPECT_EQ(order.notification.message->language, "hi");
+    const Customer english = AddCustomer("+919812345678", "en");
+    const auto other = business_.CreateOrder(OrderInput{english.id, {{"Milk 1L", 1, 6800}}, D(2027, 1, 16)});
+    EXPECT_EQ(other.notification.message->language, "en");
+}
+
 TEST_F(BusinessServiceTest, AnOrderSumsItsItemsInPaiseAndShowsRupees) {
     const Customer customer = AddCustomer();
     OrderInput input{customer.id, {{"Milk 1L", 15, 6800}}, D(2027, 1, 16)};
