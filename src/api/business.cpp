@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "http/errors.h"
 #include "http/router.h"
+#include "metrics/service_metrics.h"
 
 namespace notify {
 namespace {
@@ -19,7 +20,8 @@ constexpr const char* kBusinessPrefix = "/api";
 constexpr std::size_t kMaxOrderItems = 100;
 
 template <typename Row>
-HttpResponse Created(const BusinessResult<Row>& result, nlohmann::json row, int status = 201) {
+HttpResponse Created(ApiContext& ctx, const BusinessResult<Row>& result, nlohmann::json row, int status = 201) {
+    ctx.metrics.CountBusinessNotification(NotificationOutcome(result.notification));
     AddNotification(row, result.notification);
     return JsonResponse(status, row);
 }
@@ -58,7 +60,7 @@ HttpResponse CreateCustomer(ApiContext& ctx, HttpRequest& http) {
         input.time_zone = std::move(zone);
     }
     const auto result = ctx.business.CreateCustomer(input);
-    return Created(result, CustomerToJson(result.row, false));
+    return Created(ctx, result, CustomerToJson(result.row, false));
 }
 
 std::int64_t Quantity(const nlohmann::json& item) {
@@ -91,7 +93,7 @@ HttpResponse CreateOrder(ApiContext& ctx, HttpRequest& http) {
     }
     input.delivery_date = RequiredDate(body, "delivery_date");
     const auto result = ctx.business.CreateOrder(input);
-    return Created(result, OrderToJson(result.row));
+    return Created(ctx, result, OrderToJson(result.row));
 }
 
 nlohmann::json SubscriptionJson(ApiContext& ctx, const Subscription& subscription) {
@@ -105,7 +107,7 @@ HttpResponse CreateSubscription(ApiContext& ctx, HttpRequest& http) {
     const std::string plan = RequiredText(body, "plan");
     const Date start = RequiredDate(body, "start_date");
     const auto result = ctx.business.CreateSubscription(customer_id, plan, start);
-    return Created(result, SubscriptionJson(ctx, result.row));
+    return Created(ctx, result, SubscriptionJson(ctx, result.row));
 }
 
 HttpResponse PauseSubscription(ApiContext& ctx, HttpRequest& http) {
@@ -116,14 +118,14 @@ HttpResponse PauseSubscription(ApiContext& ctx, HttpRequest& http) {
         throw InvalidInput("invalid_field", "a pause lasts at most 366 days", "until");
     }
     const auto result = ctx.business.PauseSubscription(http.path_params.at("id"), pause);
-    return Created(result, SubscriptionJson(ctx, result.row), 200);
+    return Created(ctx, result, SubscriptionJson(ctx, result.row), 200);
 }
 
 HttpResponse ResumeSubscription(ApiContext& ctx, HttpRequest& http) {
     const nlohmann::json body = ParseJsonObjectBody(http, true);
     RejectUnknownFields(body, {});
     const auto result = ctx.business.ResumeSubscription(http.path_params.at("id"));
-    return Created(result, SubscriptionJson(ctx, result.row), 200);
+    return Created(ctx, result, SubscriptionJson(ctx, result.row), 200);
 }
 
 HttpResponse RecordPayment(ApiContext& ctx, HttpRequest& http) {
@@ -137,7 +139,7 @@ HttpResponse RecordPayment(ApiContext& ctx, HttpRequest& http) {
     input.method = OptionalText(body, "method", 40);
     input.reference = OptionalText(body, "reference", 100);
     const auto result = ctx.business.RecordPayment(input);
-    return Created(result, PaymentToJson(result.row));
+    return Created(ctx, result, PaymentToJson(result.row));
 }
 
 HttpResponse RecordPaymentDue(ApiContext& ctx, HttpRequest& http) {
@@ -150,7 +152,7 @@ HttpResponse RecordPaymentDue(ApiContext& ctx, HttpRequest& http) {
     input.amount_due = ParseRupees(*amount, "amount_due");
     input.due_date = RequiredDate(body, "due_date");
     const auto result = ctx.business.RecordPaymentDue(input);
-    return Created(result, PaymentToJson(result.row));
+    return Created(ctx, result, PaymentToJson(result.row));
 }
 
 HttpResponse RecordDelivery(ApiContext& ctx, HttpRequest& http, const RequestContext& rc) {
@@ -175,7 +177,7 @@ HttpResponse RecordDelivery(ApiContext& ctx, HttpRequest& http, const RequestCon
         throw InvalidInput("missing_field", "a missed delivery needs a reason (the customer is told it)", "reason");
     }
     const auto result = ctx.business.RecordDelivery(input);
-    return Created(result, DeliveryToJson(result.row));
+    return Created(ctx, result, DeliveryToJson(result.row));
 }
 
 [[noreturn]] void ThrowNotFound(const std::string& what, const std::string& id) {

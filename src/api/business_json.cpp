@@ -120,6 +120,20 @@ void AddNotification(nlohmann::json& body, const Notified& notified) {
     if (notified.reason) body["notification_reason"] = std::string(ToString(*notified.reason));
 }
 
+std::string_view NotificationOutcome(const Notified& notified) {
+    if (!notified.message) return notified.reason ? ToString(*notified.reason) : "notifications_disabled";
+    switch (notified.message->status) {
+        case MessageStatus::kSkippedRollout:
+            return "skipped_rollout";
+        case MessageStatus::kSuppressed:
+            return "suppressed";
+        default:
+            break;
+    }
+    const auto& due = notified.message->next_attempt_at;
+    return due && *due > notified.message->created_at ? "held_quiet_hours" : "queued";
+}
+
 std::string RequiredText(const nlohmann::json& body, std::string_view field, std::size_t max_length) {
     const auto it = body.find(field);
     if (it == body.end() || it->is_null()) {

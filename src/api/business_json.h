@@ -22,6 +22,9 @@ nlohmann::json InboxToJson(const InboxMessage& inbox, bool mask_phone);
 // Adds "notification": {"id", "status"} or null with "notification_reason".
 void AddNotification(nlohmann::json& body, const Notified& notified);
 
+// What became of a business event's message, as notifyd_business_notifications_total labels it.
+std::string_view NotificationOutcome(const Notified& notified);
+
 // Fields of a request body, validated: invalid_field (or missing_field) naming the field.
 std::string RequiredText(const nlohmann::json& body, std::string_view field, std::size_t max_length = 200);
 std::string OptionalText(const nlohmann::json& body, std::string_view field, std::size_t max_length = 200);

@@ -9,6 +9,7 @@
 #include "common/errors.h"
 #include "http/errors.h"
 #include "http/router.h"
+#include "metrics/service_metrics.h"
 #include "notify/templates.h"
 
 namespace notify {
@@ -44,6 +45,7 @@ HttpResponse PublishEvent(ApiContext& ctx, HttpRequest& http) {
     const EventInput input = ParseEvent(ParseJsonObjectBody(http, false));
     const EventResult result = ctx.business.Publish(input);
     nlohmann::json body = {{"type", input.type}, {"customer_id", result.customer.id}, {"duplicate", result.duplicate}};
+    if (!result.duplicate) ctx.metrics.CountBusinessNotification(NotificationOutcome(result.notification));
     AddNotification(body, result.notification);
     return JsonResponse(result.duplicate ? 200 : 202, body);
 }

@@ -76,6 +76,7 @@ HttpResponse HandleInbound(ApiContext& ctx, const WebhookEvent& event, const Web
         spdlog::debug("webhook {}: duplicate reply, ignored", event.event_id);
         return JsonResponse(200, {{"status", "duplicate"}});
     }
+    ctx.metrics.CountReply(outcome.inbox.action);
     spdlog::info("webhook {}: reply from {}: {} -> {} ({})", event.event_id, MaskPhone(outcome.inbox.phone),
                  outcome.inbox.command, outcome.inbox.action, outcome.inbox.detail);
     nlohmann::json body = {{"status", "applied"}, {"action", outcome.inbox.action}, {"inbox_id", outcome.inbox.id}};

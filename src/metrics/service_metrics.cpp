@@ -116,6 +116,31 @@ void ServiceMetrics::CountWebhookEvent(const WebhookEvent& event) {
     webhook_events_[static_cast<std::size_t>(it - kWebhookEventLabels.begin())].Add();
 }
 
+namespace {
+
+template <std::size_t N>
+std::size_t LabelIndex(const std::array<std::string_view, N>& labels, std::string_view label) {
+    const auto it = std::find(labels.begin(), labels.end(), label);
+    if (it == labels.end()) std::abort();  // a caller passed a label the family does not declare
+    return static_cast<std::size_t>(it - labels.begin());
+}
+
+template <std::size_t N>
+void RenderLabelled(TextWriter& out, std::string_view name, std::string_view label_name,
+                    const std::array<std::string_view, N>& labels, const std::array<Counter, N>& counters) {
+    for (std::size_t i = 0; i < N; ++i) {
+        out.Sample(name, {{label_name, labels[i]}}, static_cast<double>(counters[i].Value()));
+    }
+}
+
+}  // namespace
+
+void ServiceMetrics::CountBusinessNotification(std::string_view outcome) {
+    business_notifications_[LabelIndex(kBusinessOutcomeLabels, outcome)].Add();
+}
+
+void ServiceMetrics::CountReply(std::string_view action) { replies_[LabelIndex(kReplyActionLabels, action)].Add(); }
+
 void ServiceMetrics::Render(TextWriter& out) const {
     out.Family("notifyd_provider_requests_total", MetricType::kCounter,
                "Calls to the WhatsApp provider, by outcome (accepted, retryable, permanent).");
@@ -133,6 +158,12 @@ void ServiceMetrics::Render(TextWriter& out) const {
         out.Sample("notifyd_webhook_events_total", {{"type", kWebhookEventLabels[i]}},
                    static_cast<double>(webhook_events_[i].Value()));
     }
+    out.Family("notifyd_business_notifications_total", MetricType::kCounter,
+               "Business events (the business API and POST /events) by what became of their message.");
+    RenderLabelled(out, "notifyd_business_notifications_total", "outcome", kBusinessOutcomeLabels,
+                   business_notifications_);
+    out.Family("notifyd_replies_total", MetricType::kCounter, "Customers' WhatsApp replies, by the action taken.");
+    RenderLabelled(out, "notifyd_replies_total", "action", kReplyActionLabels, replies_);
     http.Render(out);
 }
 
@@ -182,6 +213,9 @@ std::string RenderMetrics(const ServiceMetrics& metrics, const ServiceSnapshot& 
     out.Family("notifyd_notifications_enabled", MetricType::kGauge,
                "The settings' enabled flag: 0 refuses new messages.");
     if (snapshot.settings) out.Sample("notifyd_notifications_enabled", {}, snapshot.settings->enabled ? 1 : 0);
+    out.Family("notifyd_rollout_percent", MetricType::kGauge,
+               "The settings' rollout_percent: the share of customers business messages are sent to.");
+    if (snapshot.settings) out.Sample("notifyd_rollout_percent", {}, snapshot.settings->rollout_percent);
     out.Family("notifyd_sending_paused", MetricType::kGauge,
                "The settings' paused flag: 1 queues messages and sends none.");
     if (snapshot.settings) out.Sample("notifyd_sending_paused", {}, snapshot.settings->paused ? 1 : 0);

@@ -82,12 +82,27 @@ struct ServiceSnapshot {
 inline constexpr std::array<std::string_view, 6> kWebhookEventLabels = {
     "message.sent", "message.delivered", "message.read", "message.failed", "message.received", "other"};
 
+// The labels of notifyd_business_notifications_total: what became of a business event's message.
+inline constexpr std::array<std::string_view, 7> kBusinessOutcomeLabels = {"queued",
+                                                                           "held_quiet_hours",
+                                                                           "skipped_rollout",
+                                                                           "suppressed",
+                                                                           "notifications_disabled",
+                                                                           "template_disabled",
+                                                                           "customer_not_opted_in"};
+// The labels of notifyd_replies_total: what a customer's WhatsApp reply did.
+inline constexpr std::array<std::string_view, 6> kReplyActionLabels = {"paused",   "resumed",   "opted_out",
+                                                                       "opted_in", "help_sent", "kept"};
+
 // The counters events move, shared by the handlers, the provider and the server; every Record /
 // Count is safe from any thread.
 class ServiceMetrics {
 public:
     void RecordProviderCall(SendOutcome::Kind outcome, double seconds);
     void CountWebhookEvent(const WebhookEvent& event);
+    // A label of kBusinessOutcomeLabels / kReplyActionLabels; anything else is a broken invariant.
+    void CountBusinessNotification(std::string_view outcome);
+    void CountReply(std::string_view action);
 
     // The families of these counters (provider, webhooks, HTTP).
     void Render(TextWriter& out) const;
@@ -98,6 +113,8 @@ private:
     std::array<Counter, 3> provider_requests_;  // by SendOutcome::Kind
     Histogram provider_durations_{{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
     std::array<Counter, kWebhookEventLabels.size()> webhook_events_;
+    std::array<Counter, kBusinessOutcomeLabels.size()> business_notifications_;
+    std::array<Counter, kReplyActionLabels.size()> replies_;
 };
 
 // The whole exposition: every family with HELP and TYPE, the same families whatever the snapshot.

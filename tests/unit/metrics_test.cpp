@@ -215,6 +215,18 @@ TEST(ServiceMetrics, CountsWebhookEventsByType) {
     EXPECT_THAT(text, HasSubstr("notifyd_webhook_events_total{type=\"message.read\"} 0\n"));
 }
 
+TEST(ServiceMetrics, CountsBusinessOutcomesAndRepliesWithEveryLabelShown) {
+    ServiceMetrics metrics;
+    metrics.CountBusinessNotification("skipped_rollout");
+    metrics.CountBusinessNotification("skipped_rollout");
+    metrics.CountReply("paused");
+    const std::string text = Rendered(metrics);
+    EXPECT_THAT(text, HasSubstr("notifyd_business_notifications_total{outcome=\"skipped_rollout\"} 2\n"));
+    EXPECT_THAT(text, HasSubstr("notifyd_business_notifications_total{outcome=\"queued\"} 0\n"));
+    EXPECT_THAT(text, HasSubstr("notifyd_replies_total{action=\"paused\"} 1\n"));
+    EXPECT_THAT(text, HasSubstr("notifyd_replies_total{action=\"kept\"} 0\n"));
+}
+
 TEST(RenderMetrics, WritesTheSnapshot) {
     ServiceMetrics metrics;
     ServiceSnapshot snapshot;
@@ -290,7 +302,7 @@ TEST(RenderMetrics, EverySampleFollowsItsOwnFamilysHelpAndType) {
             EXPECT_EQ(name, family) << line;
         }
     }
-    EXPECT_EQ(declared.size(), 18u);  // every family RenderMetrics writes, with or without samples
+    EXPECT_EQ(declared.size(), 21u);  // every family RenderMetrics writes, with or without samples
 }
 
 }  // namespace
