@@ -23,6 +23,14 @@ Error NotFound(const std::string& what, const std::string& id, const std::string
     return Error(ErrorKind::kNotFound, "not_found", "no " + what + " with id " + id, field);
 }
 
+// At most `max_bytes` of `text`, never ending inside a UTF-8 character (replies are often Hindi).
+std::string Utf8Prefix(const std::string& text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 Message NewBusinessMessage(std::string id, const Customer& customer, TimeMs now) {
     Message message;
     message.id = std::move(id);
@@ -335,7 +343,7 @@ ReplyOutcome BusinessService::HandleReply(const ReplyInput& input) {
     change.inbox.phone = input.phone;
     if (customer) change.inbox.customer_id = customer->id;
     // Kept for people to read; a longer text is cut, not refused (MyOperator would retry it for a day).
-    change.inbox.text = input.text.substr(0, kMaxInboxText);
+    change.inbox.text = Utf8Prefix(input.text, kMaxInboxText);
     change.inbox.command = std::string(ToString(parsed.command));
     change.inbox.action = decision.action;
     change.inbox.detail = decision.detail;

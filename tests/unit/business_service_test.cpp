@@ -308,6 +308,17 @@ TEST_F(BusinessServiceTest, HelpAndUnknownWordsAreAnsweredWithTheHelpText) {
     EXPECT_EQ(Reply("HELP", "evt-2").inbox.command, "help");
 }
 
+TEST_F(BusinessServiceTest, ALongReplyIsKeptCutAtACharacterBoundary) {
+    std::string text;
+    for (int i = 0; i < 1000; ++i) text += "\xE0\xA4\xA8";  // न, three bytes each
+    const ReplyOutcome outcome = Reply(text, "evt-long", "+919999999999");
+    const std::string& kept = outcome.inbox.text;
+    EXPECT_LE(kept.size(), 2000u);
+    EXPECT_GT(kept.size(), 1990u);
+    EXPECT_EQ(kept.size() % 3, 0u);  // whole characters only
+    EXPECT_EQ(store_->Business().Inbox(InboxQuery{}).items.at(0).text, kept);
+}
+
 TEST_F(BusinessServiceTest, AReplyFromAnUnknownNumberChangesNothingAndIsKept) {
     const ReplyOutcome outcome = Reply("PAUSE 3", "evt-1", "+919999999999");
     EXPECT_EQ(outcome.inbox.action, "kept");
