@@ -31,6 +31,16 @@ std::string Utf8Prefix(const std::string& text, std::size_t max_bytes) {
     return text.substr(0, end);
 }
 
+// An event for a known customer: its message, and the name and language the backend now gives, so
+// that later confirmations and help texts use them too.
+EventMessage EventUpdate(const Customer& stored, const Customer& from_event) {
+    EventMessage update;
+    update.customer_id = stored.id;
+    if (from_event.name != stored.name) update.name = from_event.name;
+    if (from_event.language != stored.language) update.language = from_event.language;
+    return update;
+}
+
 Message NewBusinessMessage(std::string id, const Customer& customer, TimeMs now) {
     Message message;
     message.id = std::move(id);
@@ -77,11 +87,11 @@ Subscription BusinessService::RequireSubscription(const std::string& id) {
 
 std::optional<OutboxMessage> BusinessService::PlanMessage(const Customer& customer, std::string_view template_name,
                                                           Context context, std::optional<std::string> idempotency_key,
-                                                          Notified& notified) {
+                                                          Notified& notified, bool apply_rollout) {
     const Settings settings = store_.GetSettings();
     const std::optional<Template> tmpl = store_.GetTemplate(template_name);
     const TimeMs now = clock_.NowMs();
-    const NotificationPlan plan = PlanNotification(settings, tmpl, customer, now);
+    const NotificationPlan plan = PlanNotification(settings, tmpl, customer, now, apply_rollout);
     if (plan.none) {
         notified.reason = plan.none;
         return std::nullopt;
@@ -292,11 +302,16 @@ EventResult BusinessService::Publish(const EventInput& input) {
         // The template's variables come from the event's "data": name the field where it is.
         constexpr std::string_view kContext = "context.";
         if (e.kind() != ErrorKind::kInvalidInput || e.field().rfind(kContext, 0) != 0) throw;
-        throw InvalidInput(e.code(), e.what(), "data." + e.field().substr(kContext.size()));
+        const std::string name = e.field().substr(kContext.size());
+        std::string message = e.what();
+        if (const auto at = message.find(std::string(kContext) + name); at != std::string::npos) {
+            message.replace(at, kContext.size(), "data.");
+        }
+        throw InvalidInput(e.code(), message, "data." + name);
     }
     BusinessWriteResult written;
     try {
-        written = known ? business_.WriteBusiness(EventMessage{}, planned)
+        written = known ? business_.WriteBusiness(EventUpdate(customer, recipient), planned)
                         : business_.WriteBusiness(NewCustomer{customer}, planned);
     } catch (const Error& e) {
         // Two first events for one number at once: the other one created the customer.
@@ -304,8 +319,9 @@ EventResult BusinessService::Publish(const EventInput& input) {
         known = business_.FindCustomerByPhone(phone.e164);
         if (!known) throw;
         customer = *known;
-        written = business_.WriteBusiness(EventMessage{}, planned);
+        written = business_.WriteBusiness(EventUpdate(customer, recipient), planned);
     }
+    if (known) customer = recipient;  // as just updated
     EventResult result{customer, Settle(planned, written, std::move(notified)), false};
     result.duplicate = written.notification && !written.notification->created;
     return result;
@@ -363,7 +379,10 @@ ReplyOutcome BusinessService::HandleReply(const ReplyInput& input) {
         } else {
             context = {{"resume_date", FormatDisplayDate(decision.resume_date)}};
         }
-        planned = PlanMessage(*customer, decision.confirmation_template, std::move(context), std::nullopt, notified);
+        // The customer asked: the confirmation goes whatever the rollout share (business-api.md's
+        // rollout is about the messages the business starts).
+        planned =
+            PlanMessage(*customer, decision.confirmation_template, std::move(context), std::nullopt, notified, false);
     } else if (customer && decision.send_help && settings.enabled) {
         // A free-text answer: the customer's message opened WhatsApp's 24-hour window just now.
         planned = OutboxMessage{NewBusinessMessage(NewMessageId(now, random_), *customer, now), now};

@@ -41,7 +41,7 @@ struct CustomerInput {
 struct OrderInput {
     std::string customer_id;
     std::vector<OrderItem> items;
-    Date delivery_date;
+    Date delivery_date{};
 };
 
 struct PaymentInput {
@@ -54,13 +54,13 @@ struct PaymentInput {
 struct PaymentDueInput {
     std::string customer_id;
     Paise amount_due = 0;
-    Date due_date;
+    Date due_date{};
 };
 
 struct DeliveryInput {
     std::string customer_id;
     std::optional<std::string> order_id;
-    Date date;
+    Date date{};
     bool delivered = true;
     std::string reason;
 };
@@ -130,7 +130,8 @@ private:
     BusinessResult<Row> Write(Row row, Change change, const Customer& customer, std::string_view template_name,
                               Context context, std::optional<std::string> idempotency_key = std::nullopt);
     std::optional<OutboxMessage> PlanMessage(const Customer& customer, std::string_view template_name, Context context,
-                                             std::optional<std::string> idempotency_key, Notified& notified);
+                                             std::optional<std::string> idempotency_key, Notified& notified,
+                                             bool apply_rollout = true);
     Notified Settle(const std::optional<OutboxMessage>& planned, const BusinessWriteResult& written, Notified notified);
     std::string NewId(std::string_view prefix);
 

@@ -35,7 +35,7 @@ bool IsKnownTimeZone(std::string_view zone);
 // an unknown one is a broken invariant here (callers validate at the edge) and throws
 // std::invalid_argument.
 struct LocalTime {
-    Date date;
+    Date date{};
     int minute_of_day = 0;  // 0 .. 1439
 };
 LocalTime ToLocalTime(TimeMs at, std::string_view zone);

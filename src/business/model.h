@@ -37,22 +37,22 @@ struct Order {
     std::string customer_id;
     std::vector<OrderItem> items;
     Paise amount = 0;  // the sum of quantity * unit_price
-    Date delivery_date;
+    Date delivery_date{};
     std::optional<std::string> notification_id;
     TimeMs created_at = 0;
 };
 
 // One pause of a subscription, both days inclusive.
 struct Pause {
-    Date from;
-    Date until;
+    Date from{};
+    Date until{};
 };
 
 struct Subscription {
     std::string id;
     std::string customer_id;
     std::string plan;
-    Date start_date;
+    Date start_date{};
     std::optional<Pause> pause;  // the current or next one
     std::optional<std::string> notification_id;
     TimeMs created_at = 0;
@@ -75,7 +75,7 @@ struct Delivery {
     std::string id;
     std::string customer_id;
     std::optional<std::string> order_id;
-    Date date;
+    Date date{};
     bool delivered = true;  // false: missed
     std::string reason;
     std::optional<std::string> notification_id;

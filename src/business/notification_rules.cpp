@@ -1,5 +1,6 @@
 #include "business/notification_rules.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
@@ -38,7 +39,7 @@ std::string_view ToString(NotificationReason reason) {
 }
 
 NotificationPlan PlanNotification(const Settings& settings, const std::optional<Template>& tmpl,
-                                  const Customer& customer, TimeMs now) {
+                                  const Customer& customer, TimeMs now, bool apply_rollout) {
     NotificationPlan plan;
     plan.due_at = now;
     if (!settings.enabled) {
@@ -47,7 +48,7 @@ NotificationPlan PlanNotification(const Settings& settings, const std::optional<
         plan.none = NotificationReason::kTemplateDisabled;
     } else if (!customer.whatsapp_opt_in) {
         plan.none = NotificationReason::kCustomerNotOptedIn;
-    } else if (!InsideRollout(customer.phone, settings.rollout_percent)) {
+    } else if (apply_rollout && !InsideRollout(customer.phone, settings.rollout_percent)) {
         plan.status = MessageStatus::kSkippedRollout;
     } else if (tmpl->quiet_hours && settings.quiet_hours) {
         if (auto release = QuietHoursRelease(*settings.quiet_hours, now, customer.time_zone)) plan.due_at = *release;
@@ -74,6 +75,17 @@ SubscriptionState SubscriptionStateOn(const Subscription& subscription, Date tod
         state.paused = subscription.pause->from <= today;
     }
     return state;
+}
+
+JoinedPause JoinPause(const std::optional<Pause>& current, const Pause& requested) {
+    // A pause that ends before the day ahead of the requested one is over: nothing to keep.
+    if (!current || AddDays(current->until, 1) < requested.from) return {requested, std::nullopt};
+    // It ends on or after that day; it touches the requested pause unless it starts after it.
+    if (current->from <= AddDays(requested.until, 1)) {
+        return {Pause{std::min(current->from, requested.from), std::max(current->until, requested.until)},
+                std::nullopt};
+    }
+    return {requested, current};  // a later pause, apart from this one
 }
 
 ReplyDecision DecideReply(const ParsedReply& reply, bool known_customer,
@@ -109,11 +121,16 @@ ReplyDecision DecideReply(const ParsedReply& reply, bool known_customer,
         case ReplyCommand::kPause: {
             const int days = reply.command == ReplyCommand::kSkip ? 1 : reply.days;
             const PauseRange range = PauseFor(next_delivery_day, days);
+            const JoinedPause joined = JoinPause(subscription->pause, Pause{range.from, range.until});
             decision.change_pause = true;
-            decision.new_pause = Pause{range.from, range.until};
+            decision.new_pause = joined.pause;
             decision.confirmation_template = "subscription_paused";
             decision.action = "paused";
-            decision.detail = "paused " + FormatIsoDate(range.from) + " to " + FormatIsoDate(range.until);
+            decision.detail = "paused " + FormatIsoDate(joined.pause.from) + " to " + FormatIsoDate(joined.pause.until);
+            if (joined.replaced) {
+                decision.detail += "; replaced the planned pause " + FormatIsoDate(joined.replaced->from) + " to " +
+                                   FormatIsoDate(joined.replaced->until);
+            }
             return decision;
         }
         case ReplyCommand::kResume:

@@ -26,8 +26,10 @@ struct NotificationPlan {
 // In order: notifications switched off (settings.enabled), the template missing or disabled, the
 // customer not opted in to WhatsApp, outside the rollout (a stable hash of the number, see
 // rollout.h), and quiet hours in the customer's time zone for a template flagged for them.
+// `apply_rollout` false: the confirmation of a customer's own request (a reply), which the customer
+// started and expects, whatever share of customers business messages go to.
 NotificationPlan PlanNotification(const Settings& settings, const std::optional<Template>& tmpl,
-                                  const Customer& customer, TimeMs now);
+                                  const Customer& customer, TimeMs now, bool apply_rollout = true);
 
 // POST /api/notifications/events: the ten event types and the template each one sends.
 std::optional<std::string_view> TemplateForEvent(std::string_view event_type);
@@ -42,6 +44,15 @@ struct SubscriptionState {
 };
 SubscriptionState SubscriptionStateOn(const Subscription& subscription, Date today);
 
+// The pause a SKIP or PAUSE asks for, joined with the subscription's current or next one when the two
+// overlap or touch (a subscription holds one pause). A disjoint pause that has not ended before the
+// requested one starts is replaced, and said so, rather than lost without a word.
+struct JoinedPause {
+    Pause pause;
+    std::optional<Pause> replaced;
+};
+JoinedPause JoinPause(const std::optional<Pause>& current, const Pause& requested);
+
 // What a customer's reply does. `subscription`: the customer's latest subscription, if any.
 struct ReplyDecision {
     std::string action;  // for the inbox: paused, resumed, opted_out, opted_in, help_sent, kept
@@ -51,7 +62,7 @@ struct ReplyDecision {
     std::optional<bool> opt_out;        // STOP (true) / START (false)
     std::string confirmation_template;  // subscription_paused / subscription_resumed, or empty
     bool send_help = false;             // answer with the help text
-    Date resume_date;                   // for subscription_resumed
+    Date resume_date{};                 // for subscription_resumed
 };
 ReplyDecision DecideReply(const ParsedReply& reply, bool known_customer,
                           const std::optional<Subscription>& subscription, Date next_delivery_day);

@@ -43,8 +43,8 @@ Date NextDeliveryDay(TimeMs now, std::string_view zone, int order_cutoff_minute)
 // delivery days (every day is a delivery day for a daily subscription). `days` below 1 is a broken
 // invariant (ParseReply never yields one) and throws std::invalid_argument.
 struct PauseRange {
-    Date from;
-    Date until;
+    Date from{};
+    Date until{};
 };
 PauseRange PauseFor(Date next_delivery_day, int days);
 

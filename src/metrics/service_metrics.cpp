@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "notify/cost.h"
 #include "notify/webhook_event.h"
 
 namespace notify::metrics {
@@ -184,6 +185,15 @@ std::string RenderMetrics(const ServiceMetrics& metrics, const ServiceSnapshot& 
             for (const auto& [status, count] : ExclusiveStatusCounts(counts)) {
                 out.Sample("notifyd_messages", {{"type", type}, {"status", status}}, static_cast<double>(count));
             }
+        }
+    }
+    out.Family("notifyd_estimated_spend_rupees", MetricType::kGauge,
+               "Estimated WhatsApp spend of the messages kept, by type: delivered (or read) messages times their "
+               "category's price (settings.message_prices). increase() over a day gives a day's spend.");
+    if (snapshot.messages && snapshot.settings) {
+        const SpendEstimate spend = EstimateSpend(*snapshot.messages, snapshot.settings->message_prices);
+        for (const auto& [type, cost] : spend.by_type) {
+            out.Sample("notifyd_estimated_spend_rupees", {{"type", type}}, static_cast<double>(cost) / 10000.0);
         }
     }
     out.Family("notifyd_queue_depth", MetricType::kGauge, "Messages queued or being sent.");

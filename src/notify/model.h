@@ -112,13 +112,22 @@ struct QuietHours {
     bool operator==(const QuietHours&) const = default;
 };
 
+// Price of one delivered message per WhatsApp pricing category, in ten-thousandths of a rupee
+// (1300 = ₹0.13): Meta's rates have four decimals. See notify/cost.h.
+using PriceTable = std::map<std::string, std::int64_t, std::less<>>;
+// MyOperator's published prices for India (myoperator-api.md).
+inline PriceTable DefaultPrices() {
+    return {{"authentication", 1300}, {"marketing", 8600}, {"service", 0}, {"utility", 1300}};
+}
+
 struct Settings {
-    bool enabled = true;                    // false: new messages are refused
-    bool paused = false;                    // true: messages are accepted and queued, nothing is sent
-    int rollout_percent = 100;              // share of business events that send (staged rollout)
-    int recipient_min_gap_seconds = 0;      // minimum gap between two messages to one recipient; 0 = off
-    std::optional<QuietHours> quiet_hours;  // templates flagged quiet_hours wait while inside it
-    int order_cutoff_minute = 22 * 60;      // replies after it act from the day after tomorrow
+    bool enabled = true;                          // false: new messages are refused
+    bool paused = false;                          // true: messages are accepted and queued, nothing is sent
+    int rollout_percent = 100;                    // share of business events that send (staged rollout)
+    int recipient_min_gap_seconds = 0;            // minimum gap between two messages to one recipient; 0 = off
+    std::optional<QuietHours> quiet_hours;        // templates flagged quiet_hours wait while inside it
+    int order_cutoff_minute = 22 * 60;            // replies after it act from the day after tomorrow
+    PriceTable message_prices = DefaultPrices();  // for the estimated spend in statistics and metrics
     TimeMs updated_at = 0;
     std::string updated_by;
 };

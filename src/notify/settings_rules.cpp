@@ -9,6 +9,7 @@
 #include "business/local_time.h"
 #include "common/errors.h"
 #include "common/time_format.h"
+#include "notify/cost.h"
 
 namespace notify {
 namespace {
@@ -70,8 +71,9 @@ std::optional<QuietHours> ReadQuietHours(const nlohmann::json& patch, std::optio
 
 // What PUT may change, and what GET shows but only the service sets (a client that sends back what it
 // read is not mistaken; the values are ignored).
-constexpr std::array<std::string_view, 6> kWritableFields = {
-    "enabled", "paused", "rollout_percent", "recipient_min_gap_seconds", "quiet_hours", "order_cutoff"};
+constexpr std::array<std::string_view, 7> kWritableFields = {
+    "enabled",     "paused",       "rollout_percent", "recipient_min_gap_seconds",
+    "quiet_hours", "order_cutoff", "message_prices"};
 constexpr std::array<std::string_view, 2> kReadOnlyFields = {"updated_at", "updated_by"};
 
 bool IsKnownField(std::string_view name) {
@@ -99,6 +101,9 @@ Settings ApplySettingsPatch(Settings settings, const nlohmann::json& patch) {
         ReadInt(patch, "recipient_min_gap_seconds", settings.recipient_min_gap_seconds, 0, 86400);
     settings.quiet_hours = ReadQuietHours(patch, settings.quiet_hours);
     settings.order_cutoff_minute = ReadClockTime(patch, "order_cutoff", settings.order_cutoff_minute);
+    if (const auto prices = patch.find("message_prices"); prices != patch.end()) {
+        settings.message_prices = ParsePriceTable(*prices);
+    }
     return settings;
 }
 
@@ -113,6 +118,7 @@ nlohmann::json SettingsToJson(const Settings& settings) {
                                              {"end", FormatClockTime(settings.quiet_hours->end_minute)}}
                             : nlohmann::json()},
         {"order_cutoff", FormatClockTime(settings.order_cutoff_minute)},
+        {"message_prices", PriceTableToJson(settings.message_prices)},
         {"updated_at", settings.updated_at ? nlohmann::json(FormatIsoTime(settings.updated_at)) : nlohmann::json()},
         {"updated_by", settings.updated_by.empty() ? nlohmann::json() : nlohmann::json(settings.updated_by)},
     };

@@ -51,8 +51,13 @@ struct ReplyReceived {
     std::optional<SubscriptionPauseChange> pause_change;
     std::optional<OptOutChange> opt_out;
 };
-// An event from a backend that keeps its own rows (POST /api/notifications/events): the message only.
-struct EventMessage {};
+// An event from a backend that keeps its own rows (POST /api/notifications/events): its message, and
+// the known customer's name and language when the event gives new ones.
+struct EventMessage {
+    std::string customer_id;
+    std::optional<std::string> name;
+    std::optional<std::string> language;
+};
 using BusinessChange = std::variant<NewCustomer, NewOrder, NewSubscription, SubscriptionPauseChange, NewPayment,
                                     NewDelivery, ReplyReceived, EventMessage>;
 

@@ -250,6 +250,7 @@ TEST_F(BusinessServiceTest, AnEventCreatesItsCustomerOnceAndHonoursItsIdempotenc
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), "missing_context");
         EXPECT_EQ(e.field(), "data.amount");
+        EXPECT_NE(std::string(e.what()).find("data.amount"), std::string::npos) << e.what();
     }
     EXPECT_FALSE(store_->Business().FindCustomerByPhone("+919812345678"));  // nothing written
 
@@ -272,17 +273,49 @@ TEST_F(BusinessServiceTest, PauseRepliesActFromTheNextDeliveryDayOnEitherSideOfT
     EXPECT_EQ(outcome.message->message_type, "subscription_paused");
     EXPECT_EQ(ContextOf(outcome.message->id)["pause_from"], FormatDisplayDate(D(2027, 1, 16)));
 
-    clock_.Set(Ist(22, 0));
-    outcome = Reply("skip", "evt-2");
-    read = store_->Business().GetSubscription(subscription.id);
-    EXPECT_EQ(read->pause->from, D(2027, 1, 17));
-    EXPECT_EQ(read->pause->until, D(2027, 1, 17));
-
-    outcome = Reply("RESUME", "evt-3");
+    outcome = Reply("RESUME", "evt-2");
     EXPECT_EQ(outcome.inbox.action, "resumed");
     EXPECT_FALSE(store_->Business().GetSubscription(subscription.id)->pause);
     ASSERT_TRUE(outcome.message);
     EXPECT_EQ(outcome.message->message_type, "subscription_resumed");
+
+    clock_.Set(Ist(22, 0));
+    outcome = Reply("skip", "evt-3");
+    read = store_->Business().GetSubscription(subscription.id);
+    EXPECT_EQ(read->pause->from, D(2027, 1, 17));
+    EXPECT_EQ(read->pause->until, D(2027, 1, 17));
+
+    // A SKIP next to that pause joins it rather than replacing it.
+    clock_.Set(Ist(21, 0, D(2027, 1, 17)));
+    Reply("skip", "evt-4");
+    read = store_->Business().GetSubscription(subscription.id);
+    EXPECT_EQ(read->pause->from, D(2027, 1, 17));
+    EXPECT_EQ(read->pause->until, D(2027, 1, 18));
+}
+
+TEST_F(BusinessServiceTest, AReplyIsConfirmedWhateverTheRolloutShare) {
+    const Customer customer = AddCustomer();
+    AddSubscription(customer);
+    SetSettings([](Settings& s) { s.rollout_percent = 0; });
+    const ReplyOutcome outcome = Reply("PAUSE 2", "evt-1");
+    ASSERT_TRUE(outcome.message);
+    EXPECT_EQ(outcome.message->status, MessageStatus::kQueued);
+}
+
+TEST_F(BusinessServiceTest, AnEventGivesAKnownCustomerItsNewNameAndLanguage) {
+    const Customer customer = AddCustomer("+919876543210", "en");
+    EventInput event{"delivery.scheduled",
+                     "+919876543210",
+                     "Asha Devi",
+                     std::string("hi"),
+                     {{"delivery_date", "16 Jan"}, {"area", "HSR"}},
+                     std::nullopt};
+    const EventResult result = business_.Publish(event);
+    EXPECT_EQ(result.customer.id, customer.id);
+    EXPECT_EQ(result.notification.message->language, "hi");
+    const auto stored = store_->Business().GetCustomer(customer.id);
+    EXPECT_EQ(stored->language, "hi");
+    EXPECT_EQ(stored->name, "Asha Devi");
 }
 
 TEST_F(BusinessServiceTest, ADuplicateReplyIsAppliedOnce) {

@@ -26,6 +26,8 @@ constexpr const char* kSelectCustomerById =
 constexpr const char* kSelectCustomerByPhone =
     "SELECT id, name, phone, area, language, whatsapp_opt_in, time_zone, source, notification_id, created_at"
     " FROM customers WHERE phone = ?1";
+constexpr const char* kUpdateCustomerFromEvent =
+    "UPDATE customers SET name = COALESCE(?2, name), language = COALESCE(?3, language) WHERE id = ?1";
 constexpr const char* kCustomerPhoneTaken = "SELECT 1 FROM customers WHERE phone = ?1";
 
 constexpr const char* kInsertOrder =
@@ -346,7 +348,14 @@ public:
         insert.Run();
     }
 
-    void operator()(const EventMessage&) {}
+    void operator()(const EventMessage& change) {
+        if (!change.name && !change.language) return;
+        Statement update(c_, kUpdateCustomerFromEvent, operation_);
+        update.BindText(1, change.customer_id);
+        update.BindOptText(2, change.name);
+        update.BindOptText(3, change.language);
+        update.Run();
+    }
 
 private:
     SqliteConnection& c_;

@@ -59,17 +59,18 @@ inline constexpr const char* kInsertTemplateVariant =
 
 inline constexpr const char* kSelectSettings =
     "SELECT enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by,"
-    " quiet_start_minute, quiet_end_minute, order_cutoff_minute FROM notification_settings WHERE id = 1";
+    " quiet_start_minute, quiet_end_minute, order_cutoff_minute, message_prices FROM notification_settings"
+    " WHERE id = 1";
 inline constexpr const char* kUpsertSettings =
     "INSERT INTO notification_settings"
     " (id, enabled, paused, rollout_percent, recipient_min_gap_seconds, updated_at, updated_by,"
-    " quiet_start_minute, quiet_end_minute, order_cutoff_minute)"
-    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " quiet_start_minute, quiet_end_minute, order_cutoff_minute, message_prices)"
+    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     " ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, paused = excluded.paused,"
     " rollout_percent = excluded.rollout_percent, recipient_min_gap_seconds = excluded.recipient_min_gap_seconds,"
     " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
     " quiet_start_minute = excluded.quiet_start_minute, quiet_end_minute = excluded.quiet_end_minute,"
-    " order_cutoff_minute = excluded.order_cutoff_minute";
+    " order_cutoff_minute = excluded.order_cutoff_minute, message_prices = excluded.message_prices";
 
 inline constexpr const char* kInsertToken =
     "INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
 
@@ -220,6 +221,22 @@ Settings SqliteStore::GetSettings() {
     return *settings_cache_.Get("", [&] { return std::optional<Settings>(ReadSettings()); });
 }
 
+namespace {
+
+// The settings' price table as stored: {"utility": 1300, ...}. Anything else is a damaged row.
+PriceTable PricesFromJson(const std::string& text) {
+    const nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    if (!value.is_object()) ThrowUnavailable("get settings", "message_prices is not a JSON object");
+    PriceTable prices;
+    for (const auto& [category, price] : value.items()) {
+        if (!price.is_number_integer()) ThrowUnavailable("get settings", "a message price is not an integer");
+        prices[category] = price.get<std::int64_t>();
+    }
+    return prices;
+}
+
+}  // namespace
+
 Settings SqliteStore::ReadSettings() {
     return Read([&](SqliteConnection& c) {
         Statement select(c, kSelectSettings, "get settings");
@@ -235,6 +252,7 @@ Settings SqliteStore::ReadSettings() {
                 settings.quiet_hours = QuietHours{static_cast<int>(select.Int(6)), static_cast<int>(select.Int(7))};
             }
             settings.order_cutoff_minute = static_cast<int>(select.Int(8));
+            settings.message_prices = PricesFromJson(select.Text(9));
         }
         return settings;
     });
@@ -257,6 +275,7 @@ void SqliteStore::PutSettings(const Settings& settings) {
             upsert.BindNull(8);
         }
         upsert.BindInt(9, settings.order_cutoff_minute);
+        upsert.BindText(10, nlohmann::json(settings.message_prices).dump());
         upsert.Run();
     });
     settings_cache_.Invalidate();
