@@ -255,6 +255,18 @@ int FakeMyOperator::RequestCount() { return Requests()["count"].get<int>(); }
 
 void FakeMyOperator::Reset() { HttpCall("POST", base_url() + "/_fake/reset"); }
 
+void FakeMyOperator::SetWebhook(const std::string& url, const std::string& secret) {
+    const nlohmann::json body = {{"url", url}, {"secret", secret}};
+    const auto r = HttpCall("POST", base_url() + "/_fake/webhook", body.dump(), {"Content-Type: application/json"});
+    if (r.status != 200) throw std::runtime_error("fake webhook change failed: " + r.body);
+}
+
+nlohmann::json FakeMyOperator::Inbound(const nlohmann::json& reply) {
+    const auto r = HttpCall("POST", base_url() + "/_fake/inbound", reply.dump(), {"Content-Type: application/json"});
+    if (r.status != 200) throw std::runtime_error("fake inbound failed: " + std::to_string(r.status) + " " + r.body);
+    return r.Json();
+}
+
 Notifyd::Notifyd(std::map<std::string, std::string> env) {
     env_ = {
         {"PORT", "0"},

@@ -97,6 +97,10 @@ public:
     nlohmann::json Requests();  // {"count": N, "requests": [...]}
     int RequestCount();
     void Reset();
+    // POST /_fake/webhook: where simulated customer replies go, and the secret they carry.
+    void SetWebhook(const std::string& url, const std::string& secret);
+    // POST /_fake/inbound: a simulated customer reply; returns {"event", "deliveries"}.
+    nlohmann::json Inbound(const nlohmann::json& reply);
 
 private:
     std::filesystem::path dir_;
