@@ -8,29 +8,10 @@
 #include <sstream>
 #include <string>
 
-#include "metrics/service_metrics.h"
+#include "exposed_metrics.h"
 
 namespace notify::metrics {
 namespace {
-
-// The names a scrape can hold: each family, and a histogram's _bucket, _sum and _count series.
-std::set<std::string> ExposedNames() {
-    std::set<std::string> names;
-    std::istringstream lines(RenderMetrics(ServiceMetrics{}, ServiceSnapshot{}));
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("# TYPE ", 0) != 0) continue;
-        std::istringstream fields(line.substr(7));
-        std::string name;
-        std::string type;
-        fields >> name >> type;
-        if (type == "histogram") {
-            for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert(name + suffix);
-        } else {
-            names.insert(name);
-        }
-    }
-    return names;
-}
 
 TEST(AlertRules, UseOnlyMetricsTheServiceExposes) {
     std::ifstream in(NOTIFY_ALERT_RULES_FILE);
