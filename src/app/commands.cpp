@@ -309,8 +309,18 @@ int RunServe(const Config& config) {
     if (!config.webhook_secret) spdlog::warn("MYOPERATOR_API_SECRET is not set: status webhooks will be refused");
 
     HttpServerOptions server_options = MakeServerOptions(config, router);
-    server_options.on_response = [&metrics](const RequestOutcome& outcome) {
+    const std::vector<std::string> route_patterns = router.RoutePatterns();
+    server_options.on_response = [&metrics, &route_patterns,
+                                  access_log = config.access_log](const RequestOutcome& outcome) {
         metrics.http.Record(outcome.matched_route, outcome.method, outcome.status, outcome.seconds);
+        if (access_log) {
+            // The route's pattern, not the path, when one matched: ids and phone numbers stay out of the log.
+            const std::string_view route = outcome.matched_route && *outcome.matched_route < route_patterns.size()
+                                               ? std::string_view(route_patterns[*outcome.matched_route])
+                                               : outcome.path;
+            spdlog::info("access {} {} {} {:.1f}ms request_id={} remote={}", outcome.method, route, outcome.status,
+                         outcome.seconds * 1000, outcome.request_id, outcome.remote_address);
+        }
     };
     HttpServer server(std::move(server_options), [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();

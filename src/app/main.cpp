@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
         std::cerr << "configuration error: " << e.what() << std::endl;
         return 2;
     }
-    notify::SetUpLogging(config.log_level, config.Secrets());
+    notify::SetUpLogging(config.log_level, config.Secrets(),
+                         notify::ParseLogFormat(config.log_format).value_or(notify::LogFormat::kText));
     try {
         if (*serve) return notify::RunServe(config);
         if (*migrate) return notify::RunMigrate(config, status_only);
