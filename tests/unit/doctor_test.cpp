@@ -144,7 +144,8 @@ TEST(CheckSecrets, ShortSecretsWarnNamingThem) {
     EXPECT_EQ(Find(CheckSecrets(config), "secret length"), nullptr);
     config.myoperator.api_key = "k";
     config.webhook_secret = "short";
-    const DoctorCheck* check = Find(CheckSecrets(config), "secret length");
+    const auto checks = CheckSecrets(config);
+    const DoctorCheck* check = Find(checks, "secret length");
     ASSERT_NE(check, nullptr);
     EXPECT_EQ(check->status, CheckStatus::kWarn);
     EXPECT_THAT(check->detail, HasSubstr("MYOPERATOR_API_KEY"));
