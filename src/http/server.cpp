@@ -659,8 +659,9 @@ private:
                 if (AsciiLower(value).find("close") != std::string::npos) keep_alive = false;
                 continue;
             }
-            if (lower == "x-request-id") continue;  // the server's own, already set
-            if (lower == "content-type" || lower == "server" || lower == "x-content-type-options") {
+            // A handler's own X-Request-Id replaces the one above rather than adding a second.
+            if (lower == "content-type" || lower == "server" || lower == "x-content-type-options" ||
+                lower == "x-request-id") {
                 response_.set(name, value);
             } else {
                 response_.insert(name, value);
