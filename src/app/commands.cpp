@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,8 +15,10 @@
 
 #include "api/api_context.h"
 #include "api/json_io.h"
+#include "app/doctor.h"
 #include "app/logging.h"
 #include "business/business_service.h"
+#include "business/local_time.h"
 #include "common/errors.h"
 #include "common/random.h"
 #include "common/time_format.h"
@@ -260,6 +263,94 @@ int RunProcessQueue(const Config& config, bool force) {
     return 0;
 }
 
+namespace {
+
+DiskFacts GatherDiskFacts(const std::string& database_path) {
+    DiskFacts facts;
+    const std::filesystem::path parent = std::filesystem::path(database_path).parent_path();
+    facts.directory = parent.empty() ? "." : parent.string();
+    std::error_code error;
+    const std::filesystem::space_info space = std::filesystem::space(facts.directory, error);
+    if (error) {
+        facts.error = error.message();
+        return facts;
+    }
+    facts.available_bytes = space.available;
+    facts.writable = access(facts.directory.c_str(), W_OK) == 0;
+    return facts;
+}
+
+std::vector<DoctorCheck> GatherDoctorChecks(const Config& config) {
+    std::vector<DoctorCheck> checks;
+    // The store: SQLite's busy timeout (5 s) bounds every statement here.
+    std::unique_ptr<Store> store;
+    std::optional<std::string> store_error;
+    std::vector<MigrationState> migrations;
+    try {
+        store = OpenStore(config.database_url);
+        store->Ping();
+        migrations = store->MigrationStatus();
+    } catch (const std::exception& e) {
+        store_error = e.what();
+        store.reset();
+    }
+    checks.push_back(CheckStore(store_error, migrations));
+    const bool migrated =
+        store && std::all_of(migrations.begin(), migrations.end(), [](const MigrationState& m) { return m.applied; });
+    std::optional<std::string> sqlite_path;
+    try {
+        sqlite_path = SqlitePathOf(config.database_url);
+    } catch (const std::exception&) {
+        // Already reported by the store check.
+    }
+    if (sqlite_path) checks.push_back(CheckDisk(GatherDiskFacts(*sqlite_path)));
+
+    // The only traffic: one read-only call to the configured base URL, within PROVIDER_TIMEOUT_MS.
+    std::optional<ProviderProbeFacts> probe;
+    const MyOperatorOptions& mo = config.myoperator;
+    if (config.provider == "myoperator" && !mo.api_key.empty() && !mo.company_id.empty() &&
+        !mo.phone_number_id.empty()) {
+        const MyOperatorProbe answer = ProbeMyOperator(mo);
+        probe = ProviderProbeFacts{answer.http_status, answer.error};
+    }
+    for (auto& check : CheckProvider(config, probe)) checks.push_back(std::move(check));
+    for (auto& check : CheckSecrets(config)) checks.push_back(std::move(check));
+
+    std::size_t stored_admins = 0;
+    if (migrated) {
+        const TimeMs now = SystemClock().NowMs();
+        for (const auto& token : store->ListTokens()) {
+            if (token.role == Role::kAdmin && (!token.expires_at || *token.expires_at > now)) ++stored_admins;
+        }
+    }
+    checks.push_back(CheckAdminTokens(config.admin_token.has_value(), stored_admins));
+    checks.push_back(CheckTimeZone(IsKnownTimeZone(kDefaultTimeZone)));
+    if (migrated) {
+        for (auto& check : CheckSettings(store->GetSettings())) checks.push_back(std::move(check));
+        checks.push_back(CheckTemplates(store->ListTemplates()));
+    }
+    return checks;
+}
+
+}  // namespace
+
+int RunDoctor(const std::optional<Config>& config, const std::optional<std::string>& config_error, bool json) {
+    std::vector<DoctorCheck> checks = {CheckConfiguration(config_error)};
+    if (config) {
+        for (auto& check : GatherDoctorChecks(*config)) checks.push_back(std::move(check));
+    } else {
+        checks.push_back(CheckTimeZone(IsKnownTimeZone(kDefaultTimeZone)));
+    }
+    if (json) {
+        std::cout << DoctorReportJson(checks).dump() << std::endl;
+    } else {
+        for (const auto& check : checks) std::cout << FormatCheckLine(check) << "\n";
+        std::cout << (DoctorPassed(checks) ? "doctor: every required check passed" : "doctor: some checks failed")
+                  << std::endl;
+    }
+    return DoctorPassed(checks) ? 0 : 1;
+}
+
 int RunServe(const Config& config) {
     // Signals are taken by sigwait in this thread only; every thread started below inherits the mask.
     sigset_t signals;
@@ -309,8 +400,18 @@ int RunServe(const Config& config) {
     if (!config.webhook_secret) spdlog::warn("MYOPERATOR_API_SECRET is not set: status webhooks will be refused");
 
     HttpServerOptions server_options = MakeServerOptions(config, router);
-    server_options.on_response = [&metrics](const RequestOutcome& outcome) {
+    const std::vector<std::string> route_patterns = router.RoutePatterns();
+    server_options.on_response = [&metrics, &route_patterns,
+                                  access_log = config.access_log](const RequestOutcome& outcome) {
         metrics.http.Record(outcome.matched_route, outcome.method, outcome.status, outcome.seconds);
+        if (access_log) {
+            // The route's pattern, not the path, when one matched: ids and phone numbers stay out of the log.
+            const std::string_view route = outcome.matched_route && *outcome.matched_route < route_patterns.size()
+                                               ? std::string_view(route_patterns[*outcome.matched_route])
+                                               : outcome.path;
+            spdlog::info("access {} {} {} {:.1f}ms request_id={} remote={}", outcome.method, route, outcome.status,
+                         outcome.seconds * 1000, outcome.request_id, outcome.remote_address);
+        }
     };
     HttpServer server(std::move(server_options), [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -19,5 +20,8 @@ int RunProcessQueue(const Config& config, bool force);
 // database with one (stop the service first). PostgreSQL: not yet.
 int RunBackup(const Config& config, const std::string& out_path);
 int RunRestore(const Config& config, const std::string& backup_path);
+// Checks a deployment, one line per check (or JSON); 1 when any check failed. `config` is nullopt
+// when it did not load, and `config_error` then says why.
+int RunDoctor(const std::optional<Config>& config, const std::optional<std::string>& config_error, bool json);
 
 }  // namespace notify

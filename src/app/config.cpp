@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fstream>
 
+#include "app/logging.h"
 #include "common/strings.h"
 #include "notify/phone.h"
 
@@ -181,6 +182,18 @@ Config ParseConfig(const std::map<std::string, std::string>& vars) {
             throw ConfigError("LOG_LEVEL: must be one of trace, debug, info, warn, error, critical, off");
         }
         config.log_level = *level;
+    }
+    if (auto format = Get(vars, "LOG_FORMAT")) {
+        if (!ParseLogFormat(*format)) {
+            throw ConfigError("LOG_FORMAT: must be text or json (got \"" + *format + "\")");
+        }
+        config.log_format = *format;
+    }
+    if (auto access = Get(vars, "ACCESS_LOG")) {
+        if (*access != "on" && *access != "off") {
+            throw ConfigError("ACCESS_LOG: must be on or off (got \"" + *access + "\")");
+        }
+        config.access_log = *access == "on";
     }
     config.http_threads = static_cast<int>(GetInt(vars, "HTTP_THREADS", 2, 1, 64));
     config.handler_threads = static_cast<int>(GetInt(vars, "HANDLER_THREADS", 64, 1, 1024));

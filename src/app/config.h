@@ -34,6 +34,8 @@ struct Config {
     int provider_probe_interval_ms = 30000;  // PROVIDER_PROBE_INTERVAL_MS: one probe this often while held
     // Beyond the contract: tuning with safe defaults.
     std::string log_level = "info";
+    std::string log_format = "text";    // LOG_FORMAT: text or json (one object per line)
+    bool access_log = false;            // ACCESS_LOG: on writes one info line per request
     int http_threads = 2;               // HTTP_THREADS: socket threads
     int handler_threads = 64;           // HANDLER_THREADS: request handlers (may wait on the provider or a commit)
     int handler_queue_limit = 1024;     // HANDLER_QUEUE_LIMIT: requests waiting for a handler; more get 503

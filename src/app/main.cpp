@@ -41,16 +41,26 @@ int main(int argc, char** argv) {
     std::string restore_from;
     restore->add_option("file", restore_from, "a file `notifyd backup` wrote")->required();
 
+    auto* doctor =
+        app.add_subcommand("doctor", "check the configuration, store, provider and settings; exit 1 on failure");
+    bool doctor_json = false;
+    doctor->add_flag("--json", doctor_json, "print {\"ok\", \"checks\": [...]} instead of one line per check");
+
     CLI11_PARSE(app, argc, argv);
 
     notify::Config config;
     try {
         config = notify::ParseConfig(notify::CollectSettings(".env"));
     } catch (const notify::ConfigError& e) {
+        // The doctor reports a bad setting as one of its checks rather than stopping at it.
+        if (*doctor) return notify::RunDoctor(std::nullopt, std::string(e.what()), doctor_json);
         std::cerr << "configuration error: " << e.what() << std::endl;
         return 2;
     }
-    notify::SetUpLogging(config.log_level, config.Secrets());
+    // The doctor's stdout is its report: its log lines go to stderr.
+    notify::SetUpLogging(config.log_level, config.Secrets(),
+                         notify::ParseLogFormat(config.log_format).value_or(notify::LogFormat::kText),
+                         *doctor ? stderr : stdout);
     try {
         if (*serve) return notify::RunServe(config);
         if (*migrate) return notify::RunMigrate(config, status_only);
@@ -60,6 +70,7 @@ int main(int argc, char** argv) {
         if (*process) return notify::RunProcessQueue(config, force);
         if (*backup) return notify::RunBackup(config, backup_out);
         if (*restore) return notify::RunRestore(config, restore_from);
+        if (*doctor) return notify::RunDoctor(config, std::nullopt, doctor_json);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;

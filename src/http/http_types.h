@@ -81,6 +81,10 @@ struct RequestOutcome {
     std::optional<std::size_t> matched_route;  // HttpRequest::matched_route at the header stage
     int status = 0;
     double seconds = 0;  // from the request's first byte to its response written
+    // Valid only during the call. The path never has the query string (it may carry a secret).
+    std::string_view path;        // "-" when the request line never arrived
+    std::string_view request_id;  // as sent in X-Request-Id
+    std::string_view remote_address;
 };
 
 // Runs on the connection's I/O thread after every response; it must be cheap and must not block.

@@ -33,6 +33,7 @@
 
 #include "common/strings.h"
 #include "http/errors.h"
+#include "http/request_id.h"
 
 namespace notify {
 namespace {
@@ -476,8 +477,12 @@ private:
         log_method_ = "-";
         log_path_ = "-";
         head_ = false;
-        if (!parser_ || !parser_->is_header_done()) return;
+        if (!parser_ || !parser_->is_header_done()) {
+            AssignNewRequestId(request_id_);
+            return;
+        }
         const auto& header = parser_->get();
+        AssignRequestId(request_id_, Sv(header["X-Request-Id"]));
         version_ = header.version() == 10 ? 10 : 11;
         head_ = header.method() == http::verb::head;
         log_method_ = std::string(Sv(header.method_string()));
@@ -642,6 +647,7 @@ private:
         response_.set(http::field::server, "notifyd");
         if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
         response_.set("X-Content-Type-Options", "nosniff");
+        response_.set("X-Request-Id", request_id_);
         for (const auto& [name, value] : response.headers) {
             if (!IsValidHeader(name, value)) {
                 spdlog::warn("dropping an invalid response header from {} {}", log_method_, log_path_);
@@ -653,7 +659,9 @@ private:
                 if (AsciiLower(value).find("close") != std::string::npos) keep_alive = false;
                 continue;
             }
-            if (lower == "content-type" || lower == "server" || lower == "x-content-type-options") {
+            // A handler's own X-Request-Id replaces the one above rather than adding a second.
+            if (lower == "content-type" || lower == "server" || lower == "x-content-type-options" ||
+                lower == "x-request-id") {
                 response_.set(name, value);
             } else {
                 response_.insert(name, value);
@@ -674,8 +682,9 @@ private:
         const std::chrono::duration<double> took = Clock::now() - started_;
         spdlog::debug("{} {} {} {:.1f}ms", log_method_, log_path_, response_.result_int(), took.count() * 1000);
         if (server_.options_.on_response) {
-            server_.options_.on_response(
-                RequestOutcome{log_method_, matched_route_, static_cast<int>(response_.result_int()), took.count()});
+            server_.options_.on_response(RequestOutcome{log_method_, matched_route_,
+                                                        static_cast<int>(response_.result_int()), took.count(),
+                                                        log_path_, request_id_, remote_address_});
         }
         bool keep_alive = response_.keep_alive();
         response_ = {};
@@ -750,6 +759,7 @@ private:
     Clock::time_point started_;
     std::string log_method_;
     std::string log_path_;
+    std::string request_id_;  // X-Request-Id: reused between requests, so its buffer is allocated once
     std::optional<std::size_t> matched_route_;  // of the request being answered, for on_response
     unsigned version_ = 11;
     bool keep_alive_ = false;

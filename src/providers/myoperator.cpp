@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/strings.h"
@@ -265,25 +266,47 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     return bytes;
 }
 
+// The credentials every call carries, and the JSON headers; null when out of memory.
+CurlSlist RequestHeaders(const MyOperatorOptions& options, bool with_json_body) {
+    std::vector<std::string> lines = {"Authorization: Bearer " + options.api_key,
+                                      "X-MYOP-COMPANY-ID: " + options.company_id, "Accept: application/json"};
+    if (with_json_body) {
+        lines.emplace_back("Content-Type: application/json");
+        lines.emplace_back("Expect:");  // drops 100-continue: one round trip, not two
+    }
+    curl_slist* raw_headers = nullptr;
+    for (const std::string& header : lines) {
+        curl_slist* appended = curl_slist_append(raw_headers, header.c_str());
+        if (appended == nullptr) {
+            curl_slist_free_all(raw_headers);
+            return nullptr;
+        }
+        raw_headers = appended;
+    }
+    return CurlSlist(raw_headers);
+}
+
+void InitCurlOnce() {
+    static std::once_flag curl_initialized;
+    std::call_once(curl_initialized, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    });
+}
+
+std::string CurlError(CURLcode code, const char* error_buffer) {
+    std::string what = curl_easy_strerror(code);
+    if (error_buffer[0] != '\0' && what != error_buffer) what += std::string(" (") + error_buffer + ")";
+    return what;
+}
+
 SendOutcome Perform(const MyOperatorOptions& options, const std::string& url, const OutboundMessage& message) {
     CURL* curl = ThreadCurl();
     if (curl == nullptr) return TransportFailure("curl_easy_init failed");
     curl_easy_reset(curl);  // keeps the live connections, clears every option of the last call
 
     const std::string body = BuildMyOperatorSendBody(message, options.phone_number_id);
-    curl_slist* raw_headers = nullptr;
-    for (const std::string& header :
-         {"Authorization: Bearer " + options.api_key, "X-MYOP-COMPANY-ID: " + options.company_id,
-          std::string("Content-Type: application/json"), std::string("Accept: application/json"),
-          std::string("Expect:")}) {  // "Expect:" drops 100-continue: one round trip, not two
-        curl_slist* appended = curl_slist_append(raw_headers, header.c_str());
-        if (appended == nullptr) {
-            curl_slist_free_all(raw_headers);
-            return TransportFailure("out of memory building headers");
-        }
-        raw_headers = appended;
-    }
-    CurlSlist headers(raw_headers);
+    CurlSlist headers = RequestHeaders(options, /*with_json_body=*/true);
+    if (!headers) return TransportFailure("out of memory building headers");
 
     const long timeout_ms = std::max<long>(1, static_cast<long>(options.timeout.count()));
     Exchange exchange;
@@ -315,11 +338,7 @@ SendOutcome Perform(const MyOperatorOptions& options, const std::string& url, co
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
 
-    if (code != CURLE_OK) {
-        std::string what = curl_easy_strerror(code);
-        if (error_buffer[0] != '\0' && what != error_buffer) what += std::string(" (") + error_buffer + ")";
-        return TransportFailure(what);
-    }
+    if (code != CURLE_OK) return TransportFailure(CurlError(code, error_buffer));
     if (status <= 0) return TransportFailure("no HTTP status in the response");
     std::optional<std::string_view> retry_after;
     if (exchange.retry_after) retry_after = *exchange.retry_after;
@@ -442,10 +461,46 @@ SendOutcome TransportFailure(std::string_view what) {
 
 MyOperatorProvider::MyOperatorProvider(MyOperatorOptions options) : options_(std::move(options)) {
     while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
-    static std::once_flag curl_initialized;
-    std::call_once(curl_initialized, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-    });
+    InitCurlOnce();
+}
+
+MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options) {
+    InitCurlOnce();
+    std::string base = options.base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    const std::string url = base + "/chat/templates?limit=1";
+    MyOperatorProbe probe;
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    CurlSlist headers = RequestHeaders(options, /*with_json_body=*/false);
+    if (!curl || !headers) {
+        probe.error = "out of memory";
+        return probe;
+    }
+    const long timeout_ms = std::max<long>(1, static_cast<long>(options.timeout.count()));
+    Exchange exchange;  // the body is read and dropped: the status decides
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "notifyd");
+    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kMaxConnectTimeoutMs));
+    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);  // the credentials go to the base URL only
+    curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &exchange);
+    const CURLcode code = curl_easy_perform(curl.get());
+    if (code != CURLE_OK) {
+        probe.error = CurlError(code, error_buffer);
+        return probe;
+    }
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &probe.http_status);
+    if (probe.http_status <= 0) probe.error = "no HTTP status in the response";
+    return probe;
 }
 
 MyOperatorProvider::~MyOperatorProvider() = default;

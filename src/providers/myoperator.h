@@ -28,6 +28,15 @@ SendOutcome ClassifyMyOperatorResponse(int http_status, std::string_view body,
 // Classifies a transport failure (no HTTP response): always retryable.
 SendOutcome TransportFailure(std::string_view what);
 
+// A harmless authenticated read, GET {base}/chat/templates?limit=1 with the send's credentials,
+// for `notifyd doctor`: any HTTP status shows the base URL answers, 401/403 that the credentials
+// are refused. Bounded by options.timeout; sends nothing to anyone.
+struct MyOperatorProbe {
+    long http_status = 0;  // 0: no HTTP answer
+    std::string error;     // the transport error when there was none
+};
+MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options);
+
 // Sends through MyOperator's REST API with libcurl. Thread-safe; reuses one connection per
 // calling thread.
 class MyOperatorProvider final : public Provider {

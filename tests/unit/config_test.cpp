@@ -330,6 +330,24 @@ TEST(ParseConfig, RejectsABaseUrlWithoutScheme) {
     EXPECT_CONFIG_ERROR_NAMING(Vars({{"MYOPERATOR_BASE_URL", "ftp://publicapi.myoperator.co"}}), "MYOPERATOR_BASE_URL");
 }
 
+TEST(ParseConfig, LogFormatIsTextUnlessSetToJson) {
+    EXPECT_EQ(ParseConfig({}).log_format, "text");
+    EXPECT_EQ(ParseConfig({{"LOG_FORMAT", "json"}}).log_format, "json");
+    EXPECT_EQ(ParseConfig({{"LOG_FORMAT", "text"}}).log_format, "text");
+}
+
+TEST(ParseConfig, RejectsAnUnknownLogFormat) {
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"LOG_FORMAT", "JSON"}}), "LOG_FORMAT");
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"LOG_FORMAT", "logfmt"}}), "LOG_FORMAT");
+}
+
+TEST(ParseConfig, AccessLogIsOffUnlessOn) {
+    EXPECT_FALSE(ParseConfig({}).access_log);
+    EXPECT_FALSE(ParseConfig({{"ACCESS_LOG", "off"}}).access_log);
+    EXPECT_TRUE(ParseConfig({{"ACCESS_LOG", "on"}}).access_log);
+    EXPECT_CONFIG_ERROR_NAMING(Vars({{"ACCESS_LOG", "yes"}}), "ACCESS_LOG");
+}
+
 TEST(ParseConfig, RejectsAnUnknownLogLevel) { EXPECT_CONFIG_ERROR_NAMING(Vars({{"LOG_LEVEL", "loud"}}), "LOG_LEVEL"); }
 
 TEST(ParseConfig, RejectsBadTuningValues) {

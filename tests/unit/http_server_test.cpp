@@ -377,6 +377,27 @@ TEST(HttpServer, EveryResponseCarriesTheStandardAndTheHandlersHeaders) {
     EXPECT_EQ(response->headers.count("x-evil"), 0u);
 }
 
+TEST(HttpServer, EchoesASaneRequestIdAndMakesOneOtherwise) {
+    HttpServer server(LocalOptions(), [](HttpRequest&) { return Text(200, "ok"); });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    ASSERT_TRUE(client.Send(Get("/x", "X-Request-Id: client.id_1-A\r\n")));
+    auto echoed = client.Read();
+    ASSERT_TRUE(echoed);
+    EXPECT_EQ(echoed->headers["x-request-id"], "client.id_1-A");
+
+    ASSERT_TRUE(client.Send(Get("/x", "X-Request-Id: has spaces\r\n")));
+    auto replaced = client.Read();
+    ASSERT_TRUE(replaced);
+    EXPECT_EQ(replaced->headers["x-request-id"].size(), 16u);
+
+    ASSERT_TRUE(client.Send(Get("/x")));
+    auto made = client.Read();
+    ASSERT_TRUE(made);
+    EXPECT_EQ(made->headers["x-request-id"].size(), 16u);
+    EXPECT_NE(made->headers["x-request-id"], replaced->headers["x-request-id"]);
+}
+
 TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
     HttpServer server(LocalOptions(), [](HttpRequest& request) { return Text(200, request.path); });
     std::uint16_t port = server.Start();

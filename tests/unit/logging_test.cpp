@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,69 @@ TEST(SetUpLogging, RedactsSecretsInLogLines) {
     EXPECT_EQ(out.find("below the level"), std::string::npos) << out;
     EXPECT_NE(out.find(" info "), std::string::npos) << out;
     EXPECT_EQ(out.back(), '\n');
+}
+
+TEST(SetUpLogging, JsonFormatWritesOneParsableObjectPerLineWithSecretsRedacted) {
+    const auto previous = spdlog::default_logger();
+    SetUpLogging("info", {"s3cr3t\"key"}, LogFormat::kJson);
+    ::testing::internal::CaptureStdout();
+    spdlog::info("calling provider with key {}", "s3cr3t\"key");
+    spdlog::warn("two\nlines");
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    spdlog::set_default_logger(previous);
+
+    std::vector<nlohmann::json> lines;
+    std::size_t start = 0;
+    for (std::size_t end = out.find('\n'); end != std::string::npos; start = end + 1, end = out.find('\n', start)) {
+        lines.push_back(nlohmann::json::parse(out.substr(start, end - start)));
+    }
+    ASSERT_EQ(lines.size(), 2u) << out;
+    EXPECT_EQ(lines[0]["level"], "info");
+    EXPECT_EQ(lines[0]["message"], "calling provider with key [REDACTED]");
+    EXPECT_EQ(lines[1]["level"], "warning");
+    EXPECT_EQ(lines[1]["message"], "two\nlines");
+    EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FormatJsonLogLine
+
+TEST(FormatJsonLogLine, HasTheTimeInUtcWithMillisecondsTheLevelAndTheMessage) {
+    const auto time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1769581800123LL));
+    EXPECT_EQ(FormatJsonLogLine(time, "info", "listening"),
+              "{\"time\":\"2026-01-28T06:30:00.123Z\",\"level\":\"info\",\"message\":\"listening\"}\n");
+}
+
+TEST(FormatJsonLogLine, EscapesQuotesBackslashesAndControlCharacters) {
+    const std::string line = FormatJsonLogLine({}, "info", std::string("a\"b\\c\nd\re\tf\x01g\x1fh\x7f", 16));
+    EXPECT_NE(line.find(R"("message":"a\"b\\c\nd\re\tf\u0001g\u001fh\u007f")"), std::string::npos) << line;
+    EXPECT_EQ(nlohmann::json::parse(line)["message"], std::string("a\"b\\c\nd\re\tf\x01g\x1fh\x7f", 16));
+}
+
+TEST(FormatJsonLogLine, KeepsUtf8AsItIs) {
+    const std::string message = "₹1,23,456 — छोड़ें 😀";
+    const std::string line = FormatJsonLogLine({}, "info", message);
+    EXPECT_NE(line.find(message), std::string::npos) << line;
+    EXPECT_EQ(nlohmann::json::parse(line)["message"], message);
+}
+
+TEST(FormatJsonLogLine, ReplacesBytesThatAreNotUtf8SoTheLineStillParses) {
+    // A lone continuation byte, a truncated sequence, an overlong '/', a surrogate, beyond U+10FFFF.
+    for (const std::string bad : {"\x80", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"}) {
+        const std::string line = FormatJsonLogLine({}, "info", "x" + bad + "y");
+        const auto parsed = nlohmann::json::parse(line);
+        const std::string message = parsed["message"];
+        EXPECT_EQ(message.front(), 'x');
+        EXPECT_EQ(message.back(), 'y');
+        EXPECT_NE(message.find("\xef\xbf\xbd"), std::string::npos) << line;  // U+FFFD
+    }
+}
+
+TEST(ParseLogFormat, KnowsTextAndJsonOnly) {
+    EXPECT_EQ(ParseLogFormat("text"), LogFormat::kText);
+    EXPECT_EQ(ParseLogFormat("json"), LogFormat::kJson);
+    EXPECT_EQ(ParseLogFormat("Json"), std::nullopt);
+    EXPECT_EQ(ParseLogFormat(""), std::nullopt);
 }
 
 // ---------------------------------------------------------------------------------------------

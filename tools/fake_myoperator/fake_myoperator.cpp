@@ -365,8 +365,10 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
     const auto [index, generation] = Record(request, body.is_discarded() ? json(nullptr) : body);
     std::string message_id;
     HttpResponse response = [&]() -> HttpResponse {
-        if (request.path != "/chat/messages") return MyOperatorError(404, "404", "Not found");
-        if (request.method != "POST") return MyOperatorError(405, "405", "Method not allowed");
+        // GET /chat/templates: the read-only call `notifyd doctor` makes to check the credentials.
+        const bool list_templates = request.path == "/chat/templates" && request.method == "GET";
+        if (request.path != "/chat/messages" && !list_templates) return MyOperatorError(404, "404", "Not found");
+        if (!list_templates && request.method != "POST") return MyOperatorError(405, "405", "Method not allowed");
 
         // Like MyOperator: the scheme must be exactly "Bearer"; "bearer" is refused with 403.
         const std::string authorization = request.Header("authorization").value_or("");
@@ -384,6 +386,8 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
         if (!options_.company_id.empty() && request.Header("x-myop-company-id") != options_.company_id) {
             return MyOperatorError(401, "401", "Invalid company id");
         }
+
+        if (list_templates) return JsonResponse(200, {{"status", "success"}, {"data", json::array()}});
 
         const Behaviour behaviour = TakeBehaviour();
         switch (behaviour.mode) {
