@@ -321,7 +321,10 @@ EventResult BusinessService::Publish(const EventInput& input) {
         customer = *known;
         written = business_.WriteBusiness(EventUpdate(customer, recipient), planned);
     }
-    if (known) customer = recipient;  // as just updated
+    if (known) {  // as just updated (the id is the stored customer's: recipient may carry a new one)
+        customer.name = recipient.name;
+        customer.language = recipient.language;
+    }
     EventResult result{customer, Settle(planned, written, std::move(notified)), false};
     result.duplicate = written.notification && !written.notification->created;
     return result;
