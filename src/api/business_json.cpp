@@ -134,13 +134,11 @@ std::string_view NotificationOutcome(const Notified& notified) {
     return due && *due > notified.message->created_at ? "held_quiet_hours" : "queued";
 }
 
-std::string RequiredText(const nlohmann::json& body, std::string_view field, std::size_t max_length) {
+std::string OptionalText(const nlohmann::json& body, std::string_view field, std::size_t max_length) {
     const auto it = body.find(field);
-    if (it == body.end() || it->is_null()) {
-        throw InvalidInput("missing_field", std::string(field) + " is required", std::string(field));
-    }
-    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-        throw InvalidInput("invalid_field", std::string(field) + " must be a non-empty string", std::string(field));
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_string()) {
+        throw InvalidInput("invalid_field", std::string(field) + " must be a string", std::string(field));
     }
     const std::string& text = it->get_ref<const std::string&>();
     if (text.size() > max_length) {
@@ -151,16 +149,14 @@ std::string RequiredText(const nlohmann::json& body, std::string_view field, std
     return text;
 }
 
-std::string OptionalText(const nlohmann::json& body, std::string_view field, std::size_t max_length) {
+std::string RequiredText(const nlohmann::json& body, std::string_view field, std::size_t max_length) {
     const auto it = body.find(field);
-    if (it == body.end() || it->is_null()) return {};
-    if (!it->is_string())
-        throw InvalidInput("invalid_field", std::string(field) + " must be a string", std::string(field));
-    const std::string& text = it->get_ref<const std::string&>();
-    if (text.size() > max_length) {
-        throw InvalidInput("invalid_field",
-                           std::string(field) + " is longer than " + std::to_string(max_length) + " bytes",
-                           std::string(field));
+    if (it == body.end() || it->is_null()) {
+        throw InvalidInput("missing_field", std::string(field) + " is required", std::string(field));
+    }
+    std::string text = OptionalText(body, field, max_length);
+    if (text.empty()) {
+        throw InvalidInput("invalid_field", std::string(field) + " must be a non-empty string", std::string(field));
     }
     return text;
 }
