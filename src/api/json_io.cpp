@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/time_format.h"
 #include "http/errors.h"
+#include "notify/cost.h"
 #include "notify/phone.h"
 
 namespace notify {
@@ -64,14 +65,22 @@ void AppendPercent(std::string& out, std::int64_t numerator, std::int64_t denomi
     out += nlohmann::json(percent).dump();
 }
 
-// The keys in nlohmann::json's (sorted) order; `extra` is called at "since", between "sent" and
-// "skipped_rollout", and at the end, for the top level's by_type, since and until.
+// Where the top level of /statistics puts its own members among the counts' keys.
+enum class CountsSlot {
+    kAfterDeliveryRate,  // "estimated_cost"
+    kAfterSent,          // "since"
+    kEnd,                // "until"
+};
+
+// The keys in nlohmann::json's (sorted) order; `extra` is called at each CountsSlot, so that the top
+// level's estimated_cost, since and until land where a dump of the JSON tree would put them.
 template <typename Extra>
 void AppendCounts(std::string& out, const StatusCounts& c, Extra&& extra) {
     out += "\"delivered\":";
     AppendInt(out, c.delivered);
     out += ",\"delivery_rate\":";
     AppendPercent(out, c.delivered, c.sent);
+    extra(CountsSlot::kAfterDeliveryRate);
     out += ",\"failed\":";
     AppendInt(out, c.failed);
     out += ",\"queued\":";
@@ -80,7 +89,7 @@ void AppendCounts(std::string& out, const StatusCounts& c, Extra&& extra) {
     AppendInt(out, c.read);
     out += ",\"sent\":";
     AppendInt(out, c.sent);
-    extra(false);
+    extra(CountsSlot::kAfterSent);
     out += ",\"skipped_rollout\":";
     AppendInt(out, c.skipped_rollout);
     out += ",\"success_rate\":";
@@ -89,7 +98,7 @@ void AppendCounts(std::string& out, const StatusCounts& c, Extra&& extra) {
     AppendInt(out, c.suppressed);
     out += ",\"total\":";
     AppendInt(out, c.total);
-    extra(true);
+    extra(CountsSlot::kEnd);
 }
 
 }  // namespace
@@ -174,8 +183,8 @@ void AppendMessageJson(std::string& out, const Message& message, bool mask_phone
     out += '}';
 }
 
-void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::optional<TimeMs>& since,
-                          const std::optional<TimeMs>& until) {
+void AppendStatisticsJson(std::string& out, const Statistics& stats, const SpendEstimate& spend,
+                          const std::optional<TimeMs>& since, const std::optional<TimeMs>& until) {
     out += "{\"by_type\":{";
     bool first = true;
     for (const auto& [type, counts] : stats.by_type) {  // std::map: sorted as nlohmann::json sorts keys
@@ -183,17 +192,25 @@ void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::
         first = false;
         AppendJsonString(out, type);
         out += ":{";
-        AppendCounts(out, counts, [](bool) {});
+        AppendCounts(out, counts, [](CountsSlot) {});
         out += '}';
     }
     out += "},";
-    AppendCounts(out, stats.all, [&](bool end) {
-        if (!end) {
-            out += ",\"since\":";
-            AppendTimeOrNull(out, since);
-        } else {
-            out += ",\"until\":";
-            AppendTimeOrNull(out, until);
+    AppendCounts(out, stats.all, [&](CountsSlot slot) {
+        switch (slot) {
+            case CountsSlot::kAfterDeliveryRate:
+                // A handful of keys: the tree is cheap, and keeps one definition of the estimate's shape.
+                out += ",\"estimated_cost\":";
+                out += DumpJsonSafe(SpendToJson(spend));
+                break;
+            case CountsSlot::kAfterSent:
+                out += ",\"since\":";
+                AppendTimeOrNull(out, since);
+                break;
+            case CountsSlot::kEnd:
+                out += ",\"until\":";
+                AppendTimeOrNull(out, until);
+                break;
         }
     });
     out += '}';

@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "http/http_types.h"
+#include "notify/cost.h"
 #include "notify/model.h"
 
 namespace notify {
@@ -28,11 +29,12 @@ nlohmann::json MessageToJson(const Message& message, bool mask_phone, bool detai
 // the JSON tree: GET /history prints up to 200 of these per request.
 void AppendMessageJson(std::string& out, const Message& message, bool mask_phone);
 
-// The GET /statistics body: the contract's counts and rates for all messages, "by_type", and the
-// range asked for ("since", "until": the times or null). Written directly like AppendMessageJson,
-// byte for byte what DumpJsonSafe prints for the same JSON tree.
-void AppendStatisticsJson(std::string& out, const Statistics& stats, const std::optional<TimeMs>& since,
-                          const std::optional<TimeMs>& until);
+// The GET /statistics body: the contract's counts and rates for all messages, "by_type", the
+// estimated spend ("estimated_cost", SpendToJson) and the range asked for ("since", "until": the
+// times or null). Written directly like AppendMessageJson, byte for byte what DumpJsonSafe prints
+// for the same JSON tree.
+void AppendStatisticsJson(std::string& out, const Statistics& stats, const SpendEstimate& spend,
+                          const std::optional<TimeMs>& since, const std::optional<TimeMs>& until);
 // What GET /health reports, and its body written directly: the same bytes as JsonResponse would
 // print for the equivalent JSON object (keys in order), without building a JSON tree, since load
 // balancers call it often (json_io_test checks the two agree).

@@ -78,14 +78,9 @@ void RegisterStatisticsRoutes(Router& router, ApiContext& ctx) {
                    const Statistics stats = ctx.store.Stats(query);
                    HttpResponse response;
                    response.status = 200;
-                   AppendStatisticsJson(response.body, stats, query.since, query.until);
-                   // The estimate joins the counts as one more member (the counts are written
-                   // directly, byte for byte, by AppendStatisticsJson).
-                   response.body.pop_back();
-                   response.body += ",\"estimated_cost\":";
-                   response.body +=
-                       DumpJsonSafe(SpendToJson(EstimateSpend(stats, ctx.store.GetSettings().message_prices)));
-                   response.body += '}';
+                   AppendStatisticsJson(response.body, stats,
+                                        EstimateSpend(stats, ctx.store.GetSettings().message_prices), query.since,
+                                        query.until);
                    return response;
                });
     router.Add("GET", std::string(kApiPrefix) + "/statistics/daily", Role::kViewer,

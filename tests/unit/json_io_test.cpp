@@ -9,6 +9,7 @@
 
 #include "common/time_format.h"
 #include "http/errors.h"
+#include "notify/cost.h"
 
 namespace notify {
 namespace {
@@ -218,9 +219,10 @@ nlohmann::json ReferenceCounts(const StatusCounts& c) {
     };
 }
 
-std::string ReferenceStatistics(const Statistics& stats, const std::optional<TimeMs>& since,
+std::string ReferenceStatistics(const Statistics& stats, const SpendEstimate& spend, const std::optional<TimeMs>& since,
                                 const std::optional<TimeMs>& until) {
     nlohmann::json body = ReferenceCounts(stats.all);
+    body["estimated_cost"] = SpendToJson(spend);
     nlohmann::json by_type = nlohmann::json::object();
     for (const auto& [type, counts] : stats.by_type) by_type[type] = ReferenceCounts(counts);
     body["by_type"] = std::move(by_type);
@@ -260,9 +262,10 @@ TEST(AppendStatisticsJson, MatchesTheDumpOfTheJsonTree) {
         }
         const std::optional<TimeMs> since = round % 3 ? std::optional<TimeMs>(1'700'000'000'000 + round) : std::nullopt;
         const std::optional<TimeMs> until = round % 5 ? std::optional<TimeMs>(1'800'000'000'000 - round) : std::nullopt;
+        const SpendEstimate spend = EstimateSpend(stats, DefaultPrices());
         std::string out;
-        AppendStatisticsJson(out, stats, since, until);
-        ASSERT_EQ(out, ReferenceStatistics(stats, since, until)) << round;
+        AppendStatisticsJson(out, stats, spend, since, until);
+        ASSERT_EQ(out, ReferenceStatistics(stats, spend, since, until)) << round;
     }
     // Every rate a count can give: k / 100 for k = 0..10000.
     for (std::int64_t sent = 0; sent <= 10000; ++sent) {
@@ -270,9 +273,10 @@ TEST(AppendStatisticsJson, MatchesTheDumpOfTheJsonTree) {
         stats.all.sent = sent;
         stats.all.failed = 10000 - sent;
         stats.all.delivered = sent / 3;
+        const SpendEstimate spend = EstimateSpend(stats, DefaultPrices());
         std::string out;
-        AppendStatisticsJson(out, stats, std::nullopt, std::nullopt);
-        ASSERT_EQ(out, ReferenceStatistics(stats, std::nullopt, std::nullopt)) << sent;
+        AppendStatisticsJson(out, stats, spend, std::nullopt, std::nullopt);
+        ASSERT_EQ(out, ReferenceStatistics(stats, spend, std::nullopt, std::nullopt)) << sent;
     }
 }
 
