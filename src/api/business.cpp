@@ -96,8 +96,9 @@ HttpResponse CreateOrder(ApiContext& ctx, HttpRequest& http) {
     return Created(ctx, result, OrderToJson(result.row));
 }
 
-nlohmann::json SubscriptionJson(ApiContext& ctx, const Subscription& subscription) {
-    return SubscriptionToJson(subscription, ctx.business.TodayFor(subscription.customer_id));
+// A write's answer: the subscription's state as of the day the use case worked with.
+nlohmann::json SubscriptionJson(const BusinessResult<Subscription>& result) {
+    return SubscriptionToJson(result.row, result.customer_today);
 }
 
 HttpResponse CreateSubscription(ApiContext& ctx, HttpRequest& http) {
@@ -107,7 +108,7 @@ HttpResponse CreateSubscription(ApiContext& ctx, HttpRequest& http) {
     const std::string plan = RequiredText(body, "plan");
     const Date start = RequiredDate(body, "start_date");
     const auto result = ctx.business.CreateSubscription(customer_id, plan, start);
-    return Created(ctx, result, SubscriptionJson(ctx, result.row));
+    return Created(ctx, result, SubscriptionJson(result));
 }
 
 HttpResponse PauseSubscription(ApiContext& ctx, HttpRequest& http) {
@@ -118,14 +119,14 @@ HttpResponse PauseSubscription(ApiContext& ctx, HttpRequest& http) {
         throw InvalidInput("invalid_field", "a pause lasts at most 366 days", "until");
     }
     const auto result = ctx.business.PauseSubscription(http.path_params.at("id"), pause);
-    return Created(ctx, result, SubscriptionJson(ctx, result.row), 200);
+    return Created(ctx, result, SubscriptionJson(result), 200);
 }
 
 HttpResponse ResumeSubscription(ApiContext& ctx, HttpRequest& http) {
     const nlohmann::json body = ParseJsonObjectBody(http, true);
     RejectUnknownFields(body, {});
     const auto result = ctx.business.ResumeSubscription(http.path_params.at("id"));
-    return Created(ctx, result, SubscriptionJson(ctx, result.row), 200);
+    return Created(ctx, result, SubscriptionJson(result), 200);
 }
 
 HttpResponse RecordPayment(ApiContext& ctx, HttpRequest& http) {
@@ -211,7 +212,8 @@ void RegisterReads(Router& router, ApiContext& ctx, const std::string& prefix) {
                    const std::string& id = http.path_params.at("id");
                    auto subscription = rows.GetSubscription(id);
                    if (!subscription) ThrowNotFound("subscription", id);
-                   return JsonResponse(200, SubscriptionJson(ctx, *subscription));
+                   return JsonResponse(
+                       200, SubscriptionToJson(*subscription, ctx.business.TodayFor(subscription->customer_id)));
                });
     router.Add("GET", prefix + "/payments/{id}", Role::kViewer, [&rows](HttpRequest& http, const RequestContext&) {
         const std::string& id = http.path_params.at("id");

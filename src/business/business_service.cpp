@@ -85,10 +85,10 @@ Subscription BusinessService::RequireSubscription(const std::string& id) {
     return std::move(*subscription);
 }
 
-std::optional<OutboxMessage> BusinessService::PlanMessage(const Customer& customer, std::string_view template_name,
-                                                          Context context, std::optional<std::string> idempotency_key,
+std::optional<OutboxMessage> BusinessService::PlanMessage(const Settings& settings, const Customer& customer,
+                                                          std::string_view template_name, Context context,
+                                                          std::optional<std::string> idempotency_key,
                                                           Notified& notified, bool apply_rollout) {
-    const Settings settings = store_.GetSettings();
     const std::optional<Template> tmpl = store_.GetTemplate(template_name);
     const TimeMs now = clock_.NowMs();
     const NotificationPlan plan = PlanNotification(settings, tmpl, customer, now, apply_rollout);
@@ -124,14 +124,15 @@ Notified BusinessService::Settle(const std::optional<OutboxMessage>& planned, co
 }
 
 template <typename Row, typename Change>
-BusinessResult<Row> BusinessService::Write(Row row, Change change, const Customer& customer,
+BusinessResult<Row> BusinessService::Write(const Settings& settings, Row row, Change change, const Customer& customer,
                                            std::string_view template_name, Context context,
                                            std::optional<std::string> idempotency_key) {
     Notified notified;
     const std::optional<OutboxMessage> planned =
-        PlanMessage(customer, template_name, std::move(context), std::move(idempotency_key), notified);
+        PlanMessage(settings, customer, template_name, std::move(context), std::move(idempotency_key), notified);
     const BusinessWriteResult written = business_.WriteBusiness(BusinessChange(std::move(change)), planned);
-    BusinessResult<Row> result{std::move(row), Settle(planned, written, std::move(notified))};
+    BusinessResult<Row> result{std::move(row), Settle(planned, written, std::move(notified)),
+                               TodayIn(customer.time_zone)};
     if (result.notification.message) result.row.notification_id = result.notification.message->id;
     return result;
 }
@@ -149,9 +150,9 @@ BusinessResult<Customer> BusinessService::CreateCustomer(const CustomerInput& in
     if (!customer.whatsapp_opt_in) {
         // Nobody is greeted without their consent: no welcome, and the reason says why.
         business_.WriteBusiness(NewCustomer{customer}, std::nullopt);
-        return {customer, Notified{std::nullopt, NotificationReason::kCustomerNotOptedIn}};
+        return {customer, Notified{std::nullopt, NotificationReason::kCustomerNotOptedIn}, TodayIn(customer.time_zone)};
     }
-    return Write(customer, NewCustomer{customer}, customer, "welcome", {});
+    return Write(store_.GetSettings(), customer, NewCustomer{customer}, customer, "welcome", {});
 }
 
 BusinessResult<Order> BusinessService::CreateOrder(const OrderInput& input) {
@@ -167,7 +168,7 @@ BusinessResult<Order> BusinessService::CreateOrder(const OrderInput& input) {
     Context context{{"order_id", order.id},
                     {"delivery_date", FormatDisplayDate(order.delivery_date)},
                     {"amount", FormatRupees(order.amount)}};
-    return Write(order, NewOrder{order}, customer, "order_confirmation", std::move(context));
+    return Write(store_.GetSettings(), order, NewOrder{order}, customer, "order_confirmation", std::move(context));
 }
 
 BusinessResult<Subscription> BusinessService::CreateSubscription(const std::string& customer_id,
@@ -181,7 +182,8 @@ BusinessResult<Subscription> BusinessService::CreateSubscription(const std::stri
     subscription.created_at = clock_.NowMs();
     subscription.updated_at = subscription.created_at;
     Context context{{"plan", plan}, {"start_date", FormatDisplayDate(start_date)}};
-    return Write(subscription, NewSubscription{subscription}, customer, "subscription_created", std::move(context));
+    return Write(store_.GetSettings(), subscription, NewSubscription{subscription}, customer, "subscription_created",
+                 std::move(context));
 }
 
 BusinessResult<Subscription> BusinessService::PauseSubscription(const std::string& id, const Pause& pause) {
@@ -196,7 +198,8 @@ BusinessResult<Subscription> BusinessService::PauseSubscription(const std::strin
     subscription.pause = pause;
     subscription.updated_at = clock_.NowMs();
     Context context{{"pause_from", FormatDisplayDate(pause.from)}, {"pause_until", FormatDisplayDate(pause.until)}};
-    return Write(subscription, SubscriptionPauseChange{subscription.id, pause, subscription.updated_at}, customer,
+    return Write(store_.GetSettings(), subscription,
+                 SubscriptionPauseChange{subscription.id, pause, subscription.updated_at}, customer,
                  "subscription_paused", std::move(context));
 }
 
@@ -205,39 +208,40 @@ BusinessResult<Subscription> BusinessService::ResumeSubscription(const std::stri
     const Customer customer = RequireCustomer(subscription.customer_id, "customer_id");
     subscription.pause.reset();
     subscription.updated_at = clock_.NowMs();
-    const Date resume =
-        NextDeliveryDay(subscription.updated_at, customer.time_zone, store_.GetSettings().order_cutoff_minute);
+    const Settings settings = store_.GetSettings();
+    const Date resume = NextDeliveryDay(subscription.updated_at, customer.time_zone, settings.order_cutoff_minute);
     Context context{{"resume_date", FormatDisplayDate(std::max(resume, subscription.start_date))}};
-    return Write(subscription, SubscriptionPauseChange{subscription.id, std::nullopt, subscription.updated_at},
-                 customer, "subscription_resumed", std::move(context));
+    return Write(settings, subscription,
+                 SubscriptionPauseChange{subscription.id, std::nullopt, subscription.updated_at}, customer,
+                 "subscription_resumed", std::move(context));
+}
+
+Payment BusinessService::NewPaymentRow(const Customer& customer, Payment::Kind kind, Paise amount) {
+    Payment payment;
+    payment.id = NewId("pay");
+    payment.customer_id = customer.id;
+    payment.kind = kind;
+    payment.amount = amount;
+    payment.created_at = clock_.NowMs();
+    return payment;
 }
 
 BusinessResult<Payment> BusinessService::RecordPayment(const PaymentInput& input) {
     const Customer customer = RequireCustomer(input.customer_id, "customer_id");
-    Payment payment;
-    payment.id = NewId("pay");
-    payment.customer_id = customer.id;
-    payment.kind = Payment::Kind::kReceived;
-    payment.amount = input.amount;
+    Payment payment = NewPaymentRow(customer, Payment::Kind::kReceived, input.amount);
     payment.method = input.method;
     payment.reference = input.reference;
-    payment.created_at = clock_.NowMs();
     Context context{{"amount", FormatRupees(payment.amount)},
                     {"payment_id", payment.reference.empty() ? payment.id : payment.reference}};
-    return Write(payment, NewPayment{payment}, customer, "payment_received", std::move(context));
+    return Write(store_.GetSettings(), payment, NewPayment{payment}, customer, "payment_received", std::move(context));
 }
 
 BusinessResult<Payment> BusinessService::RecordPaymentDue(const PaymentDueInput& input) {
     const Customer customer = RequireCustomer(input.customer_id, "customer_id");
-    Payment payment;
-    payment.id = NewId("pay");
-    payment.customer_id = customer.id;
-    payment.kind = Payment::Kind::kDue;
-    payment.amount = input.amount_due;
+    Payment payment = NewPaymentRow(customer, Payment::Kind::kDue, input.amount_due);
     payment.due_date = input.due_date;
-    payment.created_at = clock_.NowMs();
     Context context{{"amount_due", FormatRupees(payment.amount)}, {"due_date", FormatDisplayDate(input.due_date)}};
-    return Write(payment, NewPayment{payment}, customer, "payment_reminder", std::move(context));
+    return Write(store_.GetSettings(), payment, NewPayment{payment}, customer, "payment_reminder", std::move(context));
 }
 
 BusinessResult<Delivery> BusinessService::RecordDelivery(const DeliveryInput& input) {
@@ -260,7 +264,7 @@ BusinessResult<Delivery> BusinessService::RecordDelivery(const DeliveryInput& in
     delivery.created_at = clock_.NowMs();
     Context context{{"delivery_date", FormatDisplayDate(delivery.date)}};
     if (!delivery.delivered) context.emplace("reason", delivery.reason);
-    return Write(delivery, NewDelivery{delivery}, customer,
+    return Write(store_.GetSettings(), delivery, NewDelivery{delivery}, customer,
                  delivery.delivered ? "delivery_completed" : "delivery_missed", std::move(context));
 }
 
@@ -297,7 +301,7 @@ EventResult BusinessService::Publish(const EventInput& input) {
     Notified notified;
     std::optional<OutboxMessage> planned;
     try {
-        planned = PlanMessage(recipient, *template_name, input.data, std::move(key), notified);
+        planned = PlanMessage(store_.GetSettings(), recipient, *template_name, input.data, std::move(key), notified);
     } catch (const Error& e) {
         // The template's variables come from the event's "data": name the field where it is.
         constexpr std::string_view kContext = "context.";
@@ -384,8 +388,8 @@ ReplyOutcome BusinessService::HandleReply(const ReplyInput& input) {
         }
         // The customer asked: the confirmation goes whatever the rollout share (business-api.md's
         // rollout is about the messages the business starts).
-        planned =
-            PlanMessage(*customer, decision.confirmation_template, std::move(context), std::nullopt, notified, false);
+        planned = PlanMessage(settings, *customer, decision.confirmation_template, std::move(context), std::nullopt,
+                              notified, false);
     } else if (customer && decision.send_help && settings.enabled) {
         // A free-text answer: the customer's message opened WhatsApp's 24-hour window just now.
         planned = OutboxMessage{NewBusinessMessage(NewMessageId(now, random_), *customer, now), now};

@@ -27,6 +27,7 @@ template <typename Row>
 struct BusinessResult {
     Row row;
     Notified notification;
+    Date customer_today{};  // the customer's date at the call, in their time zone: what a row's state is as of
 };
 
 struct CustomerInput {
@@ -126,14 +127,18 @@ public:
 
 private:
     // Plans, builds and writes `change` with the template's message for `customer`.
+    // `settings` is read once per call by the caller and passed down, so one call sees one version of them.
     template <typename Row, typename Change>
-    BusinessResult<Row> Write(Row row, Change change, const Customer& customer, std::string_view template_name,
-                              Context context, std::optional<std::string> idempotency_key = std::nullopt);
-    std::optional<OutboxMessage> PlanMessage(const Customer& customer, std::string_view template_name, Context context,
+    BusinessResult<Row> Write(const Settings& settings, Row row, Change change, const Customer& customer,
+                              std::string_view template_name, Context context,
+                              std::optional<std::string> idempotency_key = std::nullopt);
+    std::optional<OutboxMessage> PlanMessage(const Settings& settings, const Customer& customer,
+                                             std::string_view template_name, Context context,
                                              std::optional<std::string> idempotency_key, Notified& notified,
                                              bool apply_rollout = true);
     Notified Settle(const std::optional<OutboxMessage>& planned, const BusinessWriteResult& written, Notified notified);
     std::string NewId(std::string_view prefix);
+    Payment NewPaymentRow(const Customer& customer, Payment::Kind kind, Paise amount);
 
     Store& store_;
     BusinessStore& business_;
