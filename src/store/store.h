@@ -164,8 +164,10 @@ public:
     // none of them.
     virtual std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) = 0;
 
-    // Leases up to `limit` entries due at `now` (all entries when force) whose lease is free or
-    // expired, oldest due first, marks their messages `sending`, and returns the messages.
+    // Leases up to `limit` entries due at `now` whose lease is free or expired, oldest due first,
+    // marks their messages `sending`, and returns the messages. With force, retries (messages attempted
+    // before) are taken whatever their time; a message never attempted still waits for its time (quiet
+    // hours hold it).
     virtual std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) = 0;
 
     // Records the attempt and, while result.lease_owner still holds the entry's lease, moves the

@@ -143,11 +143,29 @@ TYPED_TEST(StoreContractTest, ClaimDueLeasesAnEntryOnceUntilTheLeaseExpires) {
     EXPECT_EQ(this->store_->QueueDepth(), 1);
 }
 
-TYPED_TEST(StoreContractTest, ForceClaimsEntriesNotYetDueButNotLeasedOnes) {
-    this->Enqueue(MakeMessage("m1", kT0), kT0 + 3'600'000);
+TYPED_TEST(StoreContractTest, ForceClaimsRetriesNotYetDueButNotLeasedOnes) {
+    this->Enqueue(MakeMessage("m1", kT0), kT0);
+    ASSERT_EQ(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
+    AttemptResult retry;
+    retry.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
+    retry.next = AttemptResult::Next::kRetry;
+    retry.next_attempt_at = kT0 + 3'600'000;
+    retry.now = kT0;
+    retry.lease_owner = "a";
+    ASSERT_TRUE(this->store_->CompleteAttempt(retry));
+
     EXPECT_TRUE(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).empty());
     EXPECT_EQ(Ids(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, true)), std::vector<std::string>{"m1"});
     EXPECT_TRUE(this->store_->ClaimDue(kT0, 10, Lease{"b", kT0 + 60'000}, true).empty());
+}
+
+TYPED_TEST(StoreContractTest, ForceLeavesAMessageNeverAttemptedUntilItsTime) {
+    // Held by quiet hours until the morning: an operator's forced pass must not wake the customer.
+    this->Enqueue(MakeMessage("m1", kT0), kT0 + 3'600'000);
+    this->Enqueue(MakeMessage("m2", kT0), kT0);
+    EXPECT_EQ(Ids(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 7'200'000}, true)), std::vector<std::string>{"m2"});
+    EXPECT_EQ(Ids(this->store_->ClaimDue(kT0 + 3'600'000, 10, Lease{"b", kT0 + 3'660'000}, true)),
+              std::vector<std::string>{"m1"});
 }
 
 TYPED_TEST(StoreContractTest, ClaimDueTakesOldestDueFirstUpToTheLimit) {

@@ -120,8 +120,14 @@ inline constexpr const char* kDeleteLeasedEntry =
 
 inline constexpr const char* kSelectDue =
     "SELECT message_id FROM notifications_queue"
-    " WHERE next_attempt_at <= ?1 AND (lease_owner IS NULL OR lease_expires_at <= ?2)"
-    " ORDER BY next_attempt_at, enqueued_at LIMIT ?3";
+    " WHERE next_attempt_at <= ?1 AND (lease_owner IS NULL OR lease_expires_at <= ?1)"
+    " ORDER BY next_attempt_at, enqueued_at LIMIT ?2";
+// A forced pass (POST /process-queue?force=true) also takes retries whose time has not come, but not
+// a message never attempted whose time has not come: quiet hours hold those until morning.
+inline constexpr const char* kSelectDueForced =
+    "SELECT q.message_id FROM notifications_queue AS q JOIN notifications_log AS l ON l.id = q.message_id"
+    " WHERE (q.next_attempt_at <= ?1 OR l.attempts > 0) AND (q.lease_owner IS NULL OR q.lease_expires_at <= ?1)"
+    " ORDER BY q.next_attempt_at, q.enqueued_at LIMIT ?2";
 // A claim is set-based: the due entries are chosen once, then leased, marked sending and read back
 // with one statement each, whatever their number; ?1 is the JSON array of the chosen ids.
 inline constexpr const char* kLeaseEntries =

@@ -403,10 +403,9 @@ std::vector<Message> SqliteStore::ClaimDue(TimeMs now, int limit, const Lease& l
     return Write(kOperation, WriteClass::kBackground, [&](SqliteConnection& c) {
         std::vector<std::string> ids;
         {
-            Statement due(c, kSelectDue, kOperation);
-            due.BindInt(1, force ? std::numeric_limits<TimeMs>::max() : now);
-            due.BindInt(2, now);
-            due.BindInt(3, limit);
+            Statement due(c, force ? kSelectDueForced : kSelectDue, kOperation);
+            due.BindInt(1, now);
+            due.BindInt(2, limit);
             while (due.Step()) ids.push_back(due.Text(0));
         }
         if (ids.empty()) return std::vector<Message>{};
