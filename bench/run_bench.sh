@@ -2,7 +2,7 @@
 # Benchmarks the Release notifyd against the fake MyOperator on loopback (see docs/benchmarks.md).
 # Usage: bench/run_bench.sh [BUILD_DIR]    (default build-release; `make bench` builds it first)
 # Tunables (environment): BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
-# BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 50000),
+# BENCH_THREADS (2), BENCH_DISPATCH_N (messages drained in the dispatch run, default 60000),
 # BENCH_DRAIN_TIMEOUT (seconds, default 150), BENCH_READS_ROWS (messages in the store for the
 # read benchmark, default 1000000; 0 skips it), BENCH_BATCH_SIZE (messages per send-batch, 1000),
 # BENCH_BATCH_CONNECTIONS (8).
@@ -15,7 +15,7 @@ BUILD_DIR=${1:-build-release}
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
-DISPATCH_N=${BENCH_DISPATCH_N:-50000}
+DISPATCH_N=${BENCH_DISPATCH_N:-60000}
 DRAIN_TIMEOUT=${BENCH_DRAIN_TIMEOUT:-150}
 READS_ROWS=${BENCH_READS_ROWS:-1000000}
 BATCH_SIZE=${BENCH_BATCH_SIZE:-1000}
@@ -165,6 +165,18 @@ FILL=$(sed -n 's/^BENCH_JSON //p' "$WORK/wrk-fill.txt" | tail -1 | grep . || ech
 N=$(stat_field queued)
 FAKE_BEFORE=$(curl -fsS "$FAKE_URL/_fake/requests" | jq -r '.count')
 log "dispatch: $N queued; unpausing and waiting until all are sent (at most ${DRAIN_TIMEOUT}s)"
+# A scraper on GET /metrics while the backlog drains (issue 11: it answers in milliseconds however
+# long the queue): one request at a time, as Prometheus scrapes, every 50 ms; curl's own time for each.
+METRICS_URL="${BASE%/api/notifications}/metrics"
+(
+  while [ ! -f "$WORK/stop-scraper" ]; do
+    curl -fsS -o /dev/null -w '%{time_total}\n' "$METRICS_URL" >> "$WORK/metrics-times.txt" 2>/dev/null ||
+      echo failed >> "$WORK/metrics-times.txt"
+    sleep 0.05
+  done
+) &
+SCRAPER_PID=$!
+PIDS+=("$SCRAPER_PID")
 T0=$(date +%s.%N)
 api -X PUT "$BASE/settings" -d '{"paused": false}' >/dev/null
 SENT=0; FAILED=0; DRAINED=false
@@ -176,6 +188,15 @@ while [ "$(date +%s)" -lt "$DEADLINE" ]; do
   sleep 0.1
 done
 T1=$(date +%s.%N)
+touch "$WORK/stop-scraper"
+wait "$SCRAPER_PID" 2>/dev/null || true
+# Seconds per scrape -> {scrapes, failed, p50_ms, p99_ms, max_ms}, nearest-rank percentiles.
+METRICS_SCRAPES=$(grep -v failed "$WORK/metrics-times.txt" | sort -g | awk -v failed="$(grep -c failed "$WORK/metrics-times.txt" || true)" '
+  { t[NR] = $1 * 1000 }
+  function rank(p) { i = int(NR * p + 0.999999); if (i < 1) i = 1; return t[i] }
+  END { if (NR == 0) { printf "{\"scrapes\":0,\"failed\":%d}", failed; exit }
+        printf "{\"scrapes\":%d,\"failed\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}",
+               NR, failed, rank(0.5), rank(0.99), t[NR] }')
 DRAIN_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN {printf "%.3f", b - a}')
 DISPATCH_RATE=$(awk -v n="$SENT" -v s="$DRAIN_S" 'BEGIN {printf "%.1f", n / s}')
 FAKE_AFTER=$(curl -fsS "$FAKE_URL/_fake/requests" | jq -r '.count')
@@ -225,7 +246,7 @@ jq -n \
   --argjson ceiling "$CEILING" --argjson enqueue "$ENQUEUE" --argjson fill "$FILL" \
   --argjson stored "$ENQUEUE_STORED" --argjson rss1 "$RSS_ENQUEUE" --argjson rss3 "$RSS_DISPATCH" \
   --argjson n "$N" --argjson sent "$SENT" --argjson failed "$FAILED" --argjson drained "$DRAINED" \
-  --argjson drain_s "$DRAIN_S" --argjson rate "$DISPATCH_RATE" \
+  --argjson drain_s "$DRAIN_S" --argjson rate "$DISPATCH_RATE" --argjson metrics_scrapes "$METRICS_SCRAPES" \
   --arg load "$LOAD_AT_START" --argjson reads "$READS" \
   --argjson fake_calls "$((FAKE_AFTER - FAKE_BEFORE))" \
   --argjson batch "$BATCH" --argjson batch_stored "$BATCH_STORED" --argjson batch_conns "$BATCH_CONNS" \
@@ -242,7 +263,8 @@ jq -n \
     health_under_backlog: ($health_backlog + {queued_at_start: $backlog_before, queued_at_end: $backlog_after,
                            ratio_to_empty: (($health_backlog.rps / $ceiling.rps * 1000 | round) / 1000)}),
     dispatch: {messages: $n, sent: $sent, failed: $failed, drained: $drained, seconds: $drain_s,
-               messages_per_s: $rate, provider_calls: $fake_calls, backlog_fill: $fill},
+               messages_per_s: $rate, provider_calls: $fake_calls, backlog_fill: $fill,
+               metrics_scrapes_while_draining: $metrics_scrapes},
     peak_rss_mib: {after_enqueue: (($rss1 / 1024 * 10 | round) / 10), after_dispatch: (($rss3 / 1024 * 10 | round) / 10),
                    after_batch: (($rss6 / 1024 * 10 | round) / 10)},
     loadavg_at_start: $load, reads: $reads
@@ -259,6 +281,7 @@ jq -r '
   "6 send-batch x\(.send_batch.batch_size), \(.send_batch.connections) conns  \(.send_batch.messages_per_s) msg/s\t\(f(.send_batch.p50_ms))\t\(f(.send_batch.p99_ms))\t>=50000 msg/s, p99<250ms",
   "7 GET /health, \(.health_under_backlog.queued_at_start) queued, draining  \(.health_under_backlog.rps)\t\(f(.health_under_backlog.p50_ms))\t\(f(.health_under_backlog.p99_ms))\tratio \(.health_under_backlog.ratio_to_empty) >=0.50",
   "3 dispatch (\(.dispatch.messages) msgs, drained=\(.dispatch.drained))  \(.dispatch.messages_per_s)\t\t(\(.dispatch.seconds) s)\t\t>=3000/s",
+  "  GET /metrics while it drains (\(.dispatch.metrics_scrapes_while_draining.scrapes) scrapes)\t\(f(.dispatch.metrics_scrapes_while_draining.p50_ms))\t\(f(.dispatch.metrics_scrapes_while_draining.p99_ms))\tp99<20ms",
   "5 peak RSS MiB after 1 / 3 / 6     \(.peak_rss_mib.after_enqueue) / \(.peak_rss_mib.after_dispatch) / \(.peak_rss_mib.after_batch)\t\t\t\t<150",
   (if .reads == null then "4 reads                             not measured" else
   "4 reads, \(.reads.messages_in_store) msgs: GET /statistics  \(.reads.statistics.rps)\t\t\(.reads.statistics.p50_ms)\t\(.reads.statistics.p99_ms)\tp99<20ms",
