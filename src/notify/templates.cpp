@@ -240,10 +240,11 @@ Template ApplyTemplatePatch(Template tmpl, const nlohmann::json& patch) {
     if (patch.contains("description")) tmpl.description = RequireString(patch, "description", 500, true);
     if (patch.contains("language")) {
         tmpl.language = RequireString(patch, "language", 16, false);
-        const bool ok = std::all_of(tmpl.language.begin(), tmpl.language.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
-        });
-        if (!ok) throw InvalidInput("invalid_field", "language must be a code such as en or en_US", "language");
+        // The same codes as a variant's (WhatsApp's own: en, hi, pt_BR), so that a template's
+        // default language is one a variant and a customer can name too.
+        if (!IsValidLanguageCode(tmpl.language)) {
+            throw InvalidInput("invalid_field", "language must be a code such as en, hi or pt_BR", "language");
+        }
     }
     if (patch.contains("provider_template_name")) {
         tmpl.provider_template_name = RequireString(patch, "provider_template_name", 512, false);

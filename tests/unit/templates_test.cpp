@@ -333,7 +333,10 @@ TEST(ApplyTemplatePatch, RejectsABadLanguage) {
 
 TEST(ApplyTemplatePatch, AcceptsLanguageCodesWithRegion) {
     EXPECT_EQ(ApplyTemplatePatch(DeliveryReminder(), json{{"language", "hi"}}).language, "hi");
-    EXPECT_EQ(ApplyTemplatePatch(DeliveryReminder(), json{{"language", "en-GB"}}).language, "en-GB");
+    EXPECT_EQ(ApplyTemplatePatch(DeliveryReminder(), json{{"language", "en_GB"}}).language, "en_GB");
+    // WhatsApp writes the region after an underscore: en-GB would never match a variant or a customer.
+    EXPECT_INVALID_INPUT(ApplyTemplatePatch(DeliveryReminder(), json{{"language", "en-GB"}}), "invalid_field",
+                         "language");
 }
 
 TEST(ApplyTemplatePatch, RejectsABadProviderTemplateName) {
