@@ -47,6 +47,17 @@ protected:
         ASSERT_TRUE(store_->CompleteAttempt(result));
     }
 
+    // The attempt that schedules a retry of `id` at next_attempt_at, made under owner's lease.
+    static AttemptResult Retry(const std::string& id, TimeMs now, TimeMs next_attempt_at, const std::string& owner) {
+        AttemptResult retry;
+        retry.attempt = MakeAttempt(id, 1, now, AttemptOutcome::kRetryable);
+        retry.next = AttemptResult::Next::kRetry;
+        retry.next_attempt_at = next_attempt_at;
+        retry.now = now;
+        retry.lease_owner = owner;
+        return retry;
+    }
+
     TempDir dir_;
     std::unique_ptr<Store> store_;
 };
@@ -146,13 +157,7 @@ TYPED_TEST(StoreContractTest, ClaimDueLeasesAnEntryOnceUntilTheLeaseExpires) {
 TYPED_TEST(StoreContractTest, ForceClaimsRetriesNotYetDueButNotLeasedOnes) {
     this->Enqueue(MakeMessage("m1", kT0), kT0);
     ASSERT_EQ(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
-    AttemptResult retry;
-    retry.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
-    retry.next = AttemptResult::Next::kRetry;
-    retry.next_attempt_at = kT0 + 3'600'000;
-    retry.now = kT0;
-    retry.lease_owner = "a";
-    ASSERT_TRUE(this->store_->CompleteAttempt(retry));
+    ASSERT_TRUE(this->store_->CompleteAttempt(this->Retry("m1", kT0, kT0 + 3'600'000, "a")));
 
     EXPECT_TRUE(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).empty());
     EXPECT_EQ(Ids(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, true)), std::vector<std::string>{"m1"});
@@ -227,12 +232,8 @@ TYPED_TEST(StoreContractTest, CompleteAttemptRetryReschedulesThenFailedEndsIt) {
     this->Enqueue(MakeMessage("m1", kT0), kT0);
     ASSERT_EQ(this->store_->ClaimDue(kT0, 10, Lease{"a", kT0 + 60'000}, false).size(), 1u);
 
-    AttemptResult retry;
-    retry.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
-    retry.next = AttemptResult::Next::kRetry;
-    retry.next_attempt_at = kT0 + 30'000;
-    retry.now = kT0 + 100;
-    retry.lease_owner = "a";
+    AttemptResult retry = this->Retry("m1", kT0 + 100, kT0 + 30'000, "a");
+    retry.attempt.started_at = kT0;
     EXPECT_TRUE(this->store_->CompleteAttempt(retry));
 
     Message m = *this->store_->GetMessage("m1");
@@ -972,12 +973,8 @@ TYPED_TEST(StoreContractTest, AnExpiredLeaseOwnerCannotOverwriteTheNewOwnersStat
 TYPED_TEST(StoreContractTest, AnExpiredLeaseNobodyTookIsStillTheOwners) {
     this->Enqueue(MakeMessage("m1", kT0), kT0);
     ASSERT_EQ(this->store_->ClaimDue(kT0, 10, Lease{"A", kT0 + 1000}, false).size(), 1u);
-    AttemptResult retry;
-    retry.attempt = MakeAttempt("m1", 1, kT0, AttemptOutcome::kRetryable);
-    retry.next = AttemptResult::Next::kRetry;
-    retry.next_attempt_at = kT0 + 9000;
-    retry.now = kT0 + 5000;
-    retry.lease_owner = "A";
+    AttemptResult retry = this->Retry("m1", kT0 + 5000, kT0 + 9000, "A");
+    retry.attempt.started_at = kT0;
     EXPECT_TRUE(this->store_->CompleteAttempt(retry));
     EXPECT_EQ(this->store_->GetMessage("m1")->status, MessageStatus::kQueued);
     EXPECT_EQ(this->store_->NextDueAt(), kT0 + 9000);
