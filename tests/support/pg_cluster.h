@@ -3,14 +3,18 @@
 // A throwaway PostgreSQL 15 cluster for the tests of the PostgreSQL store: one per test process,
 // started on first use (initdb into a fresh temporary directory, as the unprivileged `postgres` user
 // when the tests run as root, since initdb refuses root; a free port on 127.0.0.1; fsync off), and
-// stopped and removed when the process exits. Each CreateDatabase() gives a new empty database.
+// stopped and removed when the process exits, also when it is killed: a watchdog process waits for
+// the end of a pipe only this process holds, then stops the server and removes its files. Each
+// CreateDatabase() gives a new empty database.
 // Nothing here connects anywhere but 127.0.0.1.
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -59,7 +63,12 @@ public:
     int port() const { return port_; }
 
     ~PgCluster() {
-        if (started_) Run(AsOwner() + kBinDir + "/pg_ctl stop -m immediate -w -D " + Data() + " >/dev/null 2>&1");
+        if (watchdog_ > 0) {
+            close(watchdog_pipe_);  // the watchdog stops the server and removes the directory
+            waitpid(watchdog_, nullptr, 0);
+            return;
+        }
+        if (started_) Run(StopCommand());
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
     }
@@ -95,6 +104,34 @@ private:
             started_ = Run(start) == 0;
         }
         if (!started_) throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
+        StartWatchdog();
+    }
+
+    std::string StopCommand() const {
+        return AsOwner() + kBinDir + "/pg_ctl stop -m immediate -w -D " + Data() + " >/dev/null 2>&1";
+    }
+
+    // A shell in its own session reading a pipe whose write end only this process holds (close on
+    // exec: no child inherits it). EOF comes when this process closes it or dies however it dies;
+    // then the shell stops the server and removes the directory.
+    void StartWatchdog() {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) return;  // no watchdog: the destructor cleans up
+        const std::string script = "cat >/dev/null; " + StopCommand() + "; rm -rf " + dir_.string();
+        const pid_t pid = fork();
+        if (pid == 0) {
+            setsid();
+            dup2(fds[0], STDIN_FILENO);  // dup2 clears close-on-exec on the copy
+            execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(fds[0]);
+        if (pid < 0) {
+            close(fds[1]);
+            return;
+        }
+        watchdog_ = pid;
+        watchdog_pipe_ = fds[1];
     }
 
     std::string Data() const { return (dir_ / "data").string(); }
@@ -129,6 +166,8 @@ private:
     int port_ = 0;
     bool started_ = false;
     std::atomic<int> databases_{0};
+    pid_t watchdog_ = -1;
+    int watchdog_pipe_ = -1;
 };
 
 }  // namespace notify::test_support
