@@ -8,6 +8,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libphonenumber-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata  # customers' time zones (quiet hours, order cut-off)
+  postgresql  # the server the tests start throwaway clusters of (the PostgreSQL store's suites)
   prometheus  # for promtool: the alert rules' tests (deploy/prometheus)
 )
 missing=()
@@ -18,9 +19,10 @@ done
 echo "installing missing packages: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-# Packages with a daemon (prometheus) start it from their postinst. Only promtool is wanted here, and
-# in a container without an init system starting it fails or leaves a stray server: a policy-rc.d
-# that denies every start (exit 101), as Docker images ship, unless one is there already.
+# Packages with a daemon (prometheus, postgresql) start it from their postinst. Only promtool and the
+# PostgreSQL binaries are wanted here (the tests start throwaway clusters of their own), and in a
+# container without an init system starting it fails or leaves a stray server: a policy-rc.d that
+# denies every start (exit 101), as Docker images ship, unless one is there already.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ] && [ "$(cat /proc/1/comm 2>/dev/null)" != "systemd" ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null

@@ -12,5 +12,7 @@ struct MigrationFile {
 
 // The files of src/store/sqlite/migrations/, compiled in (see CMakeLists.txt), sorted by name.
 const std::vector<MigrationFile>& EmbeddedMigrations();
+// The files of src/store/postgres/migrations/, in PostgreSQL's dialect, the same way.
+const std::vector<MigrationFile>& EmbeddedPostgresMigrations();
 
 }  // namespace notify

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -35,8 +36,7 @@ std::optional<std::string> SqlitePathOf(const std::string& database_url) {
 
 std::unique_ptr<Store> OpenStore(const std::string& database_url) {
     const std::optional<std::string> path = SqlitePathOf(database_url);
-    if (!path)
-        throw std::invalid_argument("DATABASE_URL: PostgreSQL is not supported by this build yet; use sqlite:PATH");
+    if (!path) return std::make_unique<PostgresStore>(database_url);  // postgresql:// or postgres://
     return std::make_unique<SqliteStore>(*path);
 }
 

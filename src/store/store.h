@@ -105,7 +105,7 @@ public:
     virtual void RecordTokenUse(std::string_view token_hash, TimeMs at) = 0;
 };
 
-// The one I/O seam to persistence. Implementations: SqliteStore (embedded default).
+// The one I/O seam to persistence. Implementations: SqliteStore (embedded default), PostgresStore.
 // Every method is safe to call from several threads. Failures to reach or use the database
 // throw StoreUnavailable; nothing else is expected to throw.
 class Store : public TokenLookup {
@@ -232,7 +232,9 @@ public:
     virtual std::optional<TimeMs> NextDueAt() = 0;
 };
 
-// "sqlite:PATH" -> SqliteStore. Anything else throws std::invalid_argument naming the problem.
+// "sqlite:PATH" -> SqliteStore; "postgresql://..." or "postgres://..." (a libpq URL, TLS parameters
+// included) -> PostgresStore, which throws StoreUnavailable when it cannot connect. Anything else
+// throws std::invalid_argument naming the problem.
 std::unique_ptr<Store> OpenStore(const std::string& database_url);
 
 // PATH of a "sqlite:PATH" URL; nullopt for a PostgreSQL URL; std::invalid_argument, as OpenStore,

@@ -54,7 +54,7 @@ protected:
     BusinessStore* rows_ = nullptr;
 };
 
-TYPED_TEST_SUITE(BusinessStoreTest, StoreFixtures);
+TYPED_TEST_SUITE(BusinessStoreTest, StoreFixtures, StoreFixtureNames);
 
 TYPED_TEST(BusinessStoreTest, ACustomerAndItsWelcomeAreWrittenTogether) {
     const BusinessWriteResult result =

@@ -42,7 +42,7 @@ protected:
     std::unique_ptr<Store> store_;
 };
 
-TYPED_TEST_SUITE(StoreAsyncEnqueueTest, StoreFixtures);
+TYPED_TEST_SUITE(StoreAsyncEnqueueTest, StoreFixtures, StoreFixtureNames);
 
 TYPED_TEST(StoreAsyncEnqueueTest, TheMessageIsStoredAndQueuedWhenDoneIsCalled) {
     const EnqueueOutcome outcome = EnqueueAndWait(*this->store_, MakeMessage("m1", kT0), kT0);

@@ -62,7 +62,7 @@ protected:
     std::unique_ptr<Store> store_;
 };
 
-TYPED_TEST_SUITE(StoreContractTest, StoreFixtures);
+TYPED_TEST_SUITE(StoreContractTest, StoreFixtures, StoreFixtureNames);
 
 TYPED_TEST(StoreContractTest, EnqueueAndGetRoundTripEveryField) {
     Message m = MakeMessage("m1", kT0);

@@ -28,7 +28,7 @@ protected:
     std::unique_ptr<Store> store_;
 };
 
-TYPED_TEST_SUITE(StoreLanguagesTest, StoreFixtures);
+TYPED_TEST_SUITE(StoreLanguagesTest, StoreFixtures, StoreFixtureNames);
 
 std::vector<std::string> Languages(const Template& t) {
     std::vector<std::string> out;

@@ -46,7 +46,7 @@ protected:
     std::unique_ptr<Store> store_;
 };
 
-TYPED_TEST_SUITE(StoreRetentionTest, StoreFixtures);
+TYPED_TEST_SUITE(StoreRetentionTest, StoreFixtures, StoreFixtureNames);
 
 TYPED_TEST(StoreRetentionTest, OnlyOldFinishedMessagesAndOldEventsGo) {
     this->Sent("old-sent", kT0);

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "store/business_store.h"
+#include "store/store.h"
+
+namespace notify {
+
+class PgPool;
+class PostgresStore;
+
+// The business rows in the PostgreSQL database of a PostgresStore; each write shares its
+// transaction with the message it causes (pg_business.cpp).
+class PostgresBusinessStore final : public BusinessStore {
+public:
+    explicit PostgresBusinessStore(PgPool& pool) : pool_(pool) {}
+
+    BusinessWriteResult WriteBusiness(const BusinessChange& change,
+                                      const std::optional<OutboxMessage>& notification) override;
+    std::optional<Customer> GetCustomer(std::string_view id) override;
+    std::optional<Customer> FindCustomerByPhone(std::string_view e164) override;
+    std::optional<Order> GetOrder(std::string_view id) override;
+    std::optional<Subscription> GetSubscription(std::string_view id) override;
+    std::optional<Payment> GetPayment(std::string_view id) override;
+    std::optional<Delivery> GetDelivery(std::string_view id) override;
+    std::vector<Order> ListOrders(std::string_view customer_id) override;
+    std::vector<Subscription> ListSubscriptions(std::string_view customer_id) override;
+    std::vector<Payment> ListPayments(std::string_view customer_id) override;
+    std::vector<Delivery> ListDeliveries(std::string_view customer_id) override;
+    InboxPage Inbox(const InboxQuery& query) override;
+
+private:
+    PgPool& pool_;
+};
+
+// The store on a PostgreSQL database (DATABASE_URL=postgresql://...), through libpq: a small pool
+// of connections, each statement prepared once per connection, every write one READ COMMITTED
+// transaction (retried on a deadlock), claims with FOR UPDATE SKIP LOCKED so that several
+// processes can share one queue. TLS and other libpq parameters pass through in the URL.
+class PostgresStore final : public Store {
+public:
+    struct Options {
+        std::size_t pool_size = 8;
+        std::chrono::milliseconds connect_timeout{5000};
+        // statement_timeout and lock_timeout of every connection: a database that hangs answers
+        // StoreUnavailable within it.
+        std::chrono::milliseconds statement_timeout{5000};
+    };
+
+    // Connects once to check the URL: throws StoreUnavailable when the database cannot be reached.
+    // Does not migrate: call Migrate().
+    explicit PostgresStore(std::string url);
+    PostgresStore(std::string url, Options options);
+    ~PostgresStore() override;
+
+    PostgresStore(const PostgresStore&) = delete;
+    PostgresStore& operator=(const PostgresStore&) = delete;
+
+    BusinessStore& Business() override { return business_; }
+
+    std::vector<MigrationState> MigrationStatus() override;
+    int Migrate() override;
+    void Ping() override;
+
+    std::vector<Template> ListTemplates() override;
+    std::optional<Template> GetTemplate(std::string_view name) override;
+    void UpdateTemplate(const Template& tmpl) override;
+
+    Settings GetSettings() override;
+    void PutSettings(const Settings& settings) override;
+
+    void InsertToken(const ApiToken& token) override;
+    std::optional<ApiToken> FindTokenByHash(std::string_view token_hash) override;
+    std::vector<ApiToken> ListTokens() override;
+    int RevokeTokens(std::string_view name) override;
+    void RecordTokenUse(std::string_view token_hash, TimeMs at) override;
+
+    EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
+    std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
+    std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
+    bool CompleteAttempt(const AttemptResult& result) override;
+    std::size_t ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
+                              TimeMs due_at) override;
+    bool Requeue(std::string_view message_id, TimeMs now) override;
+
+    std::optional<Message> GetMessage(std::string_view message_id) override;
+    std::vector<Attempt> ListAttempts(std::string_view message_id) override;
+    HistoryPage History(const HistoryQuery& query) override;
+    Statistics Stats(const StatsQuery& query) override;
+
+    StatusReportResult ApplyStatusReport(const WebhookEventRecord& event, const StatusReport& report) override;
+    WebhookOutcome RecordWebhookEvent(const WebhookEventRecord& event,
+                                      const std::optional<OptOutChange>& opt_out) override;
+    std::vector<StatusEvent> ListStatusEvents(std::string_view message_id) override;
+    bool SetOptOut(std::string_view phone, bool opted_out, TimeMs at) override;
+    bool IsOptedOut(std::string_view phone) override;
+    bool MarkSuppressed(std::string_view message_id, TimeMs now) override;
+
+    PurgeResult PurgeOlderThan(TimeMs cutoff, std::size_t limit) override;
+
+    std::int64_t QueueDepth() override;
+    std::optional<TimeMs> NextDueAt() override;
+
+private:
+    std::unique_ptr<PgPool> pool_;
+    PostgresBusinessStore business_;
+};
+
+}  // namespace notify
