@@ -89,8 +89,14 @@ inline constexpr const char* kPgDeleteLeasedEntry =
 // SKIP LOCKED: several processes claim from one queue without waiting for, or taking, each other's.
 inline constexpr const char* kPgSelectDue =
     "SELECT message_id FROM notifications_queue"
-    " WHERE next_attempt_at <= $1 AND (lease_owner IS NULL OR lease_expires_at <= $2)"
-    " ORDER BY next_attempt_at, enqueued_at LIMIT $3 FOR UPDATE SKIP LOCKED";
+    " WHERE next_attempt_at <= $1 AND (lease_owner IS NULL OR lease_expires_at <= $1)"
+    " ORDER BY next_attempt_at, enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+// A forced pass also takes retries whose time has not come, not a message never attempted (quiet
+// hours hold those until the morning). Only the queue rows are locked.
+inline constexpr const char* kPgSelectDueForced =
+    "SELECT q.message_id FROM notifications_queue AS q JOIN notifications_log AS l ON l.id = q.message_id"
+    " WHERE (q.next_attempt_at <= $1 OR l.attempts > 0) AND (q.lease_owner IS NULL OR q.lease_expires_at <= $1)"
+    " ORDER BY q.next_attempt_at, q.enqueued_at LIMIT $2 FOR UPDATE OF q SKIP LOCKED";
 // $1 is the JSON array of the chosen ids.
 inline constexpr const char* kPgLeaseEntries =
     "UPDATE notifications_queue SET lease_owner = $2, lease_expires_at = $3"

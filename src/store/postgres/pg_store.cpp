@@ -391,8 +391,7 @@ std::vector<Message> PostgresStore::ClaimDue(TimeMs now, int limit, const Lease&
         {
             // SKIP LOCKED: entries another process is claiming right now are left to it.
             const PgResult due =
-                c.Run(kPgSelectDue,
-                      PgParams().Int(force ? std::numeric_limits<TimeMs>::max() : now).Int(now).Int(limit), kOperation);
+                c.Run(force ? kPgSelectDueForced : kPgSelectDue, PgParams().Int(now).Int(limit), kOperation);
             for (int i = 0; i < due.Rows(); ++i) ids.push_back(due.Text(i, 0));
         }
         if (ids.empty()) return std::vector<Message>{};
