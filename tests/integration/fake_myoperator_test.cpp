@@ -402,9 +402,9 @@ TEST_F(FakeMyOperatorTest, ListsTheSeededTemplatesApprovedUntilScriptedOtherwise
     EXPECT_EQ(listing.templates[1].variable_count, std::nullopt);
 
     // The documented filter, and the credentials, as MyOperator checks them.
-    const Reply rejected = Call("GET", fake_.base_url() + "/chat/templates?waba_template_status=rejected", "",
-                                {std::string("Authorization: Bearer ") + kApiKey,
-                                 std::string("X-MYOP-COMPANY-ID: ") + kCompanyId});
+    const Reply rejected =
+        Call("GET", fake_.base_url() + "/chat/templates?waba_template_status=rejected", "",
+             {std::string("Authorization: Bearer ") + kApiKey, std::string("X-MYOP-COMPANY-ID: ") + kCompanyId});
     EXPECT_EQ(rejected.Json()["data"]["count"], 1) << rejected.body;
     EXPECT_EQ(rejected.Json()["data"]["results"][0]["name"], "b");
     const MyOperatorTemplateListing refused = FetchMyOperatorTemplates(Options(milliseconds(5000), "wrong-key"));
