@@ -33,12 +33,17 @@ const json* Member(const json& object, std::string_view key) {
     return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
-// The first of `keys` present in `object` as a non-empty string.
+// The first of `keys` present in `object` as a non-empty string, trimmed, control characters as
+// '?': what MyOperator sends ends up in one-line reports.
 std::string FirstString(const json& object, std::initializer_list<std::string_view> keys) {
     for (const auto key : keys) {
         const json* value = Member(object, key);
         if (value != nullptr && value->is_string() && !Trim(value->get_ref<const std::string&>()).empty()) {
-            return std::string(Trim(value->get_ref<const std::string&>()));
+            std::string text(Trim(value->get_ref<const std::string&>()));
+            for (char& c : text) {
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+            }
+            return text;
         }
     }
     return {};
@@ -62,7 +67,7 @@ std::string Language(const json& entry) {
     for (const auto key : {"language", "language_code", "lang", "locale"}) {
         const json* value = Member(entry, key);
         if (value == nullptr) continue;
-        if (value->is_string()) return std::string(Trim(value->get_ref<const std::string&>()));
+        if (value->is_string()) return FirstString(entry, {key});
         if (value->is_object()) return FirstString(*value, {"code", "language", "name"});
     }
     return {};

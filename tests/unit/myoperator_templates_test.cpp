@@ -48,6 +48,14 @@ TEST(ParseMyOperatorTemplatePage, ReadsOtherSpellingsOfTheFields) {
     EXPECT_EQ(page.templates[2].variable_count, 1);
 }
 
+TEST(ParseMyOperatorTemplatePage, ControlCharactersCannotSplitAReportLine) {
+    const auto page =
+        ParseMyOperatorTemplatePage(R"({"data": {"results": [{"name": "a\nb", "status": " APPROVED\t"}]}})");
+    ASSERT_EQ(page.templates.size(), 1u);
+    EXPECT_EQ(page.templates[0].name, "a?b");
+    EXPECT_EQ(page.templates[0].status, "APPROVED");
+}
+
 TEST(ParseMyOperatorTemplatePage, AcceptsTheListAtTheTopOrUnderResults) {
     EXPECT_EQ(ParseMyOperatorTemplatePage(R"([{"name": "a", "language": "en"}])").templates.size(), 1u);
     EXPECT_EQ(ParseMyOperatorTemplatePage(R"({"results": [{"name": "a"}], "count": 7})").total, 7u);
