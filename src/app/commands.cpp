@@ -28,7 +28,9 @@
 #include "http/server.h"
 #include "metrics/measured_provider.h"
 #include "metrics/service_metrics.h"
+#include "notify/template_sync.h"
 #include "providers/myoperator.h"
+#include "providers/myoperator_templates.h"
 #include "providers/sandbox.h"
 #include "queue/dispatcher.h"
 #include "queue/processor.h"
@@ -280,6 +282,12 @@ DiskFacts GatherDiskFacts(const std::string& database_path) {
     return facts;
 }
 
+bool HasMyOperatorCredentials(const Config& config) {
+    const MyOperatorOptions& mo = config.myoperator;
+    return config.provider == "myoperator" && !mo.api_key.empty() && !mo.company_id.empty() &&
+           !mo.phone_number_id.empty();
+}
+
 std::vector<DoctorCheck> GatherDoctorChecks(const Config& config) {
     std::vector<DoctorCheck> checks;
     // The store: SQLite's busy timeout (5 s) bounds every statement here.
@@ -307,10 +315,8 @@ std::vector<DoctorCheck> GatherDoctorChecks(const Config& config) {
 
     // The only traffic: one read-only call to the configured base URL, within PROVIDER_TIMEOUT_MS.
     std::optional<ProviderProbeFacts> probe;
-    const MyOperatorOptions& mo = config.myoperator;
-    if (config.provider == "myoperator" && !mo.api_key.empty() && !mo.company_id.empty() &&
-        !mo.phone_number_id.empty()) {
-        const MyOperatorProbe answer = ProbeMyOperator(mo);
+    if (HasMyOperatorCredentials(config)) {
+        const MyOperatorProbe answer = ProbeMyOperator(config.myoperator);
         probe = ProviderProbeFacts{answer.http_status, answer.error};
     }
     for (auto& check : CheckProvider(config, probe)) checks.push_back(std::move(check));
@@ -327,7 +333,15 @@ std::vector<DoctorCheck> GatherDoctorChecks(const Config& config) {
     checks.push_back(CheckTimeZone(IsKnownTimeZone(kDefaultTimeZone)));
     if (migrated) {
         for (auto& check : CheckSettings(store->GetSettings())) checks.push_back(std::move(check));
-        checks.push_back(CheckTemplates(store->ListTemplates()));
+        const std::vector<Template> templates = store->ListTemplates();
+        checks.push_back(CheckTemplates(templates));
+        // Then the listing, when the probe showed MyOperator answers with these credentials.
+        std::optional<TemplateListingFacts> listing;
+        if (probe && probe->http_status >= 200 && probe->http_status < 300) {
+            MyOperatorTemplateListing fetched = FetchMyOperatorTemplates(config.myoperator);
+            listing = TemplateListingFacts{std::move(fetched.templates), std::move(fetched.error)};
+        }
+        checks.push_back(CheckTemplatesApproved(config, templates, listing));
     }
     return checks;
 }
@@ -349,6 +363,91 @@ int RunDoctor(const std::optional<Config>& config, const std::optional<std::stri
                   << std::endl;
     }
     return DoctorPassed(checks) ? 0 : 1;
+}
+
+namespace {
+
+constexpr int kSyncInSync = 0;
+constexpr int kSyncDifferences = 1;
+constexpr int kSyncCannotCompare = 2;
+
+// templates sync could not compare: the reason on stderr, and in the JSON report when asked for.
+int SyncCannotCompare(const std::string& reason, bool json) {
+    std::cerr << "templates sync: " << reason << std::endl;
+    if (json) std::cout << nlohmann::json{{"in_sync", false}, {"error", reason}}.dump() << std::endl;
+    return kSyncCannotCompare;
+}
+
+}  // namespace
+
+int RunTemplatesSync(const Config& config, bool json) {
+    if (config.provider != "myoperator") {
+        return SyncCannotCompare(
+            "NOTIFY_PROVIDER is sandbox, which has no templates to compare with; set NOTIFY_PROVIDER=myoperator and "
+            "the MYOPERATOR_* credentials",
+            json);
+    }
+    if (!HasMyOperatorCredentials(config)) {
+        return SyncCannotCompare(
+            "MyOperator's credentials are incomplete: set MYOPERATOR_API_KEY, MYOPERATOR_ACCOUNT_ID and "
+            "MYOPERATOR_WHATSAPP_NUMBER (`notifyd doctor` names the missing ones)",
+            json);
+    }
+    std::vector<Template> templates;
+    try {
+        templates = OpenMigratedStore(config)->ListTemplates();
+    } catch (const std::exception& e) {
+        return SyncCannotCompare(std::string("cannot read the local templates: ") + e.what(), json);
+    }
+    const MyOperatorTemplateListing listing = FetchMyOperatorTemplates(config.myoperator);
+    if (!listing.ok()) {
+        return SyncCannotCompare("cannot list MyOperator's templates: GET " + DescribeUrl(config.myoperator.base_url) +
+                                     "/chat/templates: " + listing.error,
+                                 json);
+    }
+    // Reports only: the local templates are what the operators edit, MyOperator's what WhatsApp approved.
+    const std::vector<TemplateDifference> differences = CompareTemplates(templates, listing.templates);
+    const auto blocking = static_cast<std::size_t>(
+        std::count_if(differences.begin(), differences.end(), [](const auto& d) { return BlocksSending(d); }));
+    if (json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& d : differences) {
+            list.push_back(
+                {{"kind", ToString(d.kind)},
+                 {"template", d.template_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.template_name)},
+                 {"provider_template_name", d.provider_name},
+                 {"language", d.language},
+                 {"status", d.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.status)},
+                 {"local_variables", d.kind == TemplateDifferenceKind::kVariableCount
+                                         ? nlohmann::json(d.local_variables)
+                                         : nlohmann::json(nullptr)},
+                 {"remote_variables",
+                  d.remote_variables ? nlohmann::json(*d.remote_variables) : nlohmann::json(nullptr)},
+                 {"blocks_sending", BlocksSending(d)},
+                 {"detail", DescribeDifference(d)},
+                 {"fix", FixForDifference(d)}});
+        }
+        std::cout << nlohmann::json{{"in_sync", blocking == 0},
+                                    {"remote_templates", listing.templates.size()},
+                                    {"differences", list}}
+                         .dump()
+                  << std::endl;
+    } else {
+        for (const auto& d : differences) {
+            const std::string kind(ToString(d.kind));
+            std::string line = kind + std::string(kind.size() < 15 ? 15 - kind.size() : 1, ' ') + DescribeDifference(d);
+            line += BlocksSending(d) ? "; fix: " + FixForDifference(d) : " (informational)";
+            std::cout << line << "\n";
+        }
+        if (blocking == 0) {
+            std::cout << "templates sync: in sync with MyOperator (" << listing.templates.size()
+                      << " template language(s) listed there)" << std::endl;
+        } else {
+            std::cout << "templates sync: " << blocking
+                      << " difference(s) stop messages from being sent; nothing was changed" << std::endl;
+        }
+    }
+    return blocking == 0 ? kSyncInSync : kSyncDifferences;
 }
 
 int RunServe(const Config& config) {

@@ -23,5 +23,9 @@ int RunRestore(const Config& config, const std::string& backup_path);
 // Checks a deployment, one line per check (or JSON); 1 when any check failed. `config` is nullopt
 // when it did not load, and `config_error` then says why.
 int RunDoctor(const std::optional<Config>& config, const std::optional<std::string>& config_error, bool json);
+// Compares the local templates with MyOperator's list and prints the differences, one per line (or
+// JSON); changes nothing. 0 in sync, 1 differences that stop sending, 2 when it cannot compare
+// (sandbox, credentials missing, store not migrated, MyOperator not answering).
+int RunTemplatesSync(const Config& config, bool json);
 
 }  // namespace notify

@@ -216,6 +216,59 @@ DoctorCheck CheckTemplates(const std::vector<Template>& templates) {
     return Ok("templates", "all " + std::to_string(ExpectedTemplateNames().size()) + " present and enabled");
 }
 
+DoctorCheck CheckTemplatesApproved(const Config& config, const std::vector<Template>& templates,
+                                   const std::optional<TemplateListingFacts>& listing) {
+    const std::string name = "templates approved";
+    if (config.provider != "myoperator") {
+        return Warn(name, "skipped: the sandbox sends no templates to MyOperator",
+                    "run `notifyd doctor` again once NOTIFY_PROVIDER=myoperator");
+    }
+    if (!listing) {
+        return Fail(name, "not checked: MyOperator's template list was not read",
+                    "fix the provider check above, then run `notifyd templates sync`");
+    }
+    if (!listing->error.empty()) {
+        return Fail(name, "MyOperator's template list could not be read: " + listing->error,
+                    "check the provider settings, then run `notifyd templates sync`");
+    }
+    std::size_t languages = 0;
+    std::size_t enabled = 0;
+    for (const auto& t : templates) {
+        if (!t.enabled) continue;
+        ++enabled;
+        languages += t.variants.empty() ? 1 : t.variants.size();
+    }
+    std::string found;
+    std::string fixes;
+    std::size_t blocking = 0;
+    std::size_t unused = 0;
+    for (const auto& difference : CompareTemplates(templates, listing->templates)) {
+        if (!BlocksSending(difference)) {
+            ++unused;
+            continue;
+        }
+        // One line stays readable: the first few, each with its fix; templates sync lists them all.
+        if (++blocking > kTemplateDifferencesListed) continue;
+        if (!found.empty()) found += "; ";
+        found += DescribeDifference(difference);
+        if (!fixes.empty()) fixes += "; ";
+        fixes += FixForDifference(difference);
+    }
+    if (blocking > 0) {
+        const std::string more = blocking > kTemplateDifferencesListed
+                                     ? "; and " + std::to_string(blocking - kTemplateDifferencesListed) + " more"
+                                     : "";
+        return Fail(name,
+                    std::to_string(blocking) + " of " + std::to_string(languages) +
+                        " template language(s) cannot be sent: " + found + more,
+                    fixes + " (`notifyd templates sync` lists " + (more.empty() ? "them" : "them all") + ")");
+    }
+    std::string detail = "all " + std::to_string(languages) + " language(s) of the " + std::to_string(enabled) +
+                         " enabled templates approved at MyOperator with the same number of variables";
+    if (unused > 0) detail += " (" + std::to_string(unused) + " more at MyOperator, unused here)";
+    return Ok(name, detail);
+}
+
 bool DoctorPassed(const std::vector<DoctorCheck>& checks) {
     return std::none_of(checks.begin(), checks.end(),
                         [](const DoctorCheck& c) { return c.status == CheckStatus::kFail; });

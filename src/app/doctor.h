@@ -12,6 +12,7 @@
 
 #include "app/config.h"
 #include "notify/model.h"
+#include "notify/template_sync.h"
 #include "store/store.h"
 
 namespace notify {
@@ -58,6 +59,20 @@ DoctorCheck CheckAdminTokens(bool admin_token_set, std::size_t stored_admin_toke
 DoctorCheck CheckTimeZone(bool kolkata_known);
 std::vector<DoctorCheck> CheckSettings(const Settings& settings);
 DoctorCheck CheckTemplates(const std::vector<Template>& templates);
+
+// MyOperator's template listing as the doctor got it: the templates, or why it could not be read.
+struct TemplateListingFacts {
+    std::vector<RemoteTemplate> templates;
+    std::string error;  // set when the listing could not be read
+};
+// "templates approved": every language of every enabled template approved at MyOperator with the
+// same number of variables (notify/template_sync.h). The sandbox skips it with a warning, as it
+// does the provider; `listing` is nullopt when MyOperator was not asked (credentials missing, or
+// the provider probe failed), which fails: nothing says the templates can be sent.
+// The line names at most kTemplateDifferencesListed differences, then says how many more.
+inline constexpr std::size_t kTemplateDifferencesListed = 5;
+DoctorCheck CheckTemplatesApproved(const Config& config, const std::vector<Template>& templates,
+                                   const std::optional<TemplateListingFacts>& listing);
 
 // The ten message types of the contract, each of which needs its template.
 const std::vector<std::string>& ExpectedTemplateNames();

@@ -46,6 +46,13 @@ int main(int argc, char** argv) {
     bool doctor_json = false;
     doctor->add_flag("--json", doctor_json, "print {\"ok\", \"checks\": [...]} instead of one line per check");
 
+    auto* templates = app.add_subcommand("templates", "compare the templates with MyOperator's");
+    templates->require_subcommand(1);
+    auto* sync = templates->add_subcommand(
+        "sync", "list how the templates differ from MyOperator's; exit 1 on differences, 2 when it cannot compare");
+    bool sync_json = false;
+    sync->add_flag("--json", sync_json, "print {\"in_sync\", \"differences\": [...]} instead of one line each");
+
     CLI11_PARSE(app, argc, argv);
 
     notify::Config config;
@@ -57,10 +64,11 @@ int main(int argc, char** argv) {
         std::cerr << "configuration error: " << e.what() << std::endl;
         return 2;
     }
-    // The doctor's stdout is its report: its log lines go to stderr.
+    // The doctor's and templates sync's stdout is their report: their log lines go to stderr.
+    const bool reports = *doctor || *sync;
     notify::SetUpLogging(config.log_level, config.Secrets(),
                          notify::ParseLogFormat(config.log_format).value_or(notify::LogFormat::kText),
-                         *doctor ? stderr : stdout);
+                         reports ? stderr : stdout);
     try {
         if (*serve) return notify::RunServe(config);
         if (*migrate) return notify::RunMigrate(config, status_only);
@@ -71,9 +79,10 @@ int main(int argc, char** argv) {
         if (*backup) return notify::RunBackup(config, backup_out);
         if (*restore) return notify::RunRestore(config, restore_from);
         if (*doctor) return notify::RunDoctor(config, std::nullopt, doctor_json);
+        if (*sync) return notify::RunTemplatesSync(config, sync_json);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
-        return 1;
+        return *sync ? 2 : 1;  // for templates sync, 1 means "differences"
     }
     return 0;
 }

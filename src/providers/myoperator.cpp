@@ -235,14 +235,16 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 struct Exchange {
     std::string body;
     std::optional<std::string> retry_after;
+    std::size_t max_bytes = kMaxResponseBytes;
+    bool truncated = false;  // more than max_bytes came
 };
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
     auto* exchange = static_cast<Exchange*>(user);
     std::size_t bytes = size * count;
-    if (exchange->body.size() < kMaxResponseBytes) {
-        exchange->body.append(data, std::min(bytes, kMaxResponseBytes - exchange->body.size()));
-    }
+    const std::size_t room = exchange->max_bytes - std::min(exchange->max_bytes, exchange->body.size());
+    exchange->body.append(data, std::min(bytes, room));
+    if (bytes > room) exchange->truncated = true;
     return bytes;  // the excess is read and dropped: the status and the start of the body decide
 }
 
@@ -464,20 +466,22 @@ MyOperatorProvider::MyOperatorProvider(MyOperatorOptions options) : options_(std
     InitCurlOnce();
 }
 
-MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options) {
+MyOperatorGetResult MyOperatorGet(const MyOperatorOptions& options, std::string_view path_and_query,
+                                  std::size_t max_body_bytes) {
     InitCurlOnce();
     std::string base = options.base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    const std::string url = base + "/chat/templates?limit=1";
-    MyOperatorProbe probe;
+    const std::string url = base + std::string(path_and_query);
+    MyOperatorGetResult result;
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
     CurlSlist headers = RequestHeaders(options, /*with_json_body=*/false);
     if (!curl || !headers) {
-        probe.error = "out of memory";
-        return probe;
+        result.error = "out of memory";
+        return result;
     }
     const long timeout_ms = std::max<long>(1, static_cast<long>(options.timeout.count()));
-    Exchange exchange;  // the body is read and dropped: the status decides
+    Exchange exchange;
+    exchange.max_bytes = max_body_bytes;
     char error_buffer[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
@@ -495,12 +499,21 @@ MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options) {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &exchange);
     const CURLcode code = curl_easy_perform(curl.get());
     if (code != CURLE_OK) {
-        probe.error = CurlError(code, error_buffer);
-        return probe;
+        result.error = CleanText(CurlError(code, error_buffer), kMaxErrorBytes);
+        ReplaceAll(result.error, options.api_key, "[redacted]");
+        return result;
     }
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &probe.http_status);
-    if (probe.http_status <= 0) probe.error = "no HTTP status in the response";
-    return probe;
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.http_status);
+    if (result.http_status <= 0) result.error = "no HTTP status in the response";
+    result.body = std::move(exchange.body);
+    result.truncated = exchange.truncated;
+    return result;
+}
+
+MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options) {
+    // The body is dropped: the status decides.
+    const MyOperatorGetResult answer = MyOperatorGet(options, "/chat/templates?limit=1", 0);
+    return {answer.http_status, answer.error};
 }
 
 MyOperatorProvider::~MyOperatorProvider() = default;

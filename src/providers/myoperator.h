@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,18 @@ struct MyOperatorProbe {
     std::string error;     // the transport error when there was none
 };
 MyOperatorProbe ProbeMyOperator(const MyOperatorOptions& options);
+
+// One authenticated read-only GET {base}{path_and_query} with the send's credentials, bounded by
+// options.timeout, redirects not followed. The body is kept up to max_body_bytes (truncated says
+// more came). The plumbing of ProbeMyOperator and of the template listing.
+struct MyOperatorGetResult {
+    long http_status = 0;  // 0: no HTTP answer
+    std::string error;     // the transport error when there was none (never the API key)
+    std::string body;
+    bool truncated = false;
+};
+MyOperatorGetResult MyOperatorGet(const MyOperatorOptions& options, std::string_view path_and_query,
+                                  std::size_t max_body_bytes);
 
 // Sends through MyOperator's REST API with libcurl. Thread-safe; reuses one connection per
 // calling thread.

@@ -37,6 +37,7 @@ TEST_F(DoctorTest, AHealthyMyOperatorSetupPasses) {
         << r.output;
     EXPECT_NE(LineStartingWith(r.output, "OK    store:"), "") << r.output;
     EXPECT_NE(LineStartingWith(r.output, "OK    templates:"), "") << r.output;
+    EXPECT_NE(LineStartingWith(r.output, "OK    templates approved:"), "") << r.output;
     EXPECT_EQ(LineStartingWith(r.output, "FAIL"), "") << r.output;
 }
 

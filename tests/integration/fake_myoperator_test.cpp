@@ -26,6 +26,7 @@
 #include "http/errors.h"
 #include "http/server.h"
 #include "providers/myoperator.h"
+#include "providers/myoperator_templates.h"
 
 namespace notify {
 namespace {
@@ -376,6 +377,45 @@ TEST_F(FakeMyOperatorTest, ResetForgetsRequestsAndModes) {
     EXPECT_EQ(state["mode"], "ok");
     EXPECT_EQ(Requests()["count"], 0);
     EXPECT_EQ(provider.Send(Message("m")).kind, Kind::kAccepted);
+}
+
+TEST_F(FakeMyOperatorTest, ListsTheSeededTemplatesApprovedUntilScriptedOtherwise) {
+    MyOperatorTemplateListing listing = FetchMyOperatorTemplates(Options());
+    ASSERT_TRUE(listing.ok()) << listing.error;
+    ASSERT_EQ(listing.templates.size(), 20u);  // ten templates in en and hi
+    for (const auto& remote : listing.templates) {
+        EXPECT_EQ(remote.status, "APPROVED") << remote.name;
+        EXPECT_TRUE(remote.language == "en" || remote.language == "hi") << remote.language;
+    }
+    EXPECT_EQ(listing.templates[2].name, "order_confirmation");
+    EXPECT_EQ(listing.templates[2].variable_count, 4);
+
+    const json scripted = {{{"name", "a"}, {"status", "PENDING"}, {"variables", 2}},
+                           {{"name", "b"}, {"language", "hi"}, {"status", "REJECTED"}}};
+    ASSERT_EQ(Call("POST", fake_.base_url() + "/_fake/templates", json{{"templates", scripted}}.dump()).status, 200);
+    listing = FetchMyOperatorTemplates(Options());
+    ASSERT_TRUE(listing.ok()) << listing.error;
+    ASSERT_EQ(listing.templates.size(), 2u);
+    EXPECT_EQ(listing.templates[0].language, "en");
+    EXPECT_EQ(listing.templates[0].status, "PENDING");
+    EXPECT_EQ(listing.templates[0].variable_count, 2);
+    EXPECT_EQ(listing.templates[1].variable_count, std::nullopt);
+
+    // The documented filter, and the credentials, as MyOperator checks them.
+    const Reply rejected =
+        Call("GET", fake_.base_url() + "/chat/templates?waba_template_status=rejected", "",
+             {std::string("Authorization: Bearer ") + kApiKey, std::string("X-MYOP-COMPANY-ID: ") + kCompanyId});
+    EXPECT_EQ(rejected.Json()["data"]["count"], 1) << rejected.body;
+    EXPECT_EQ(rejected.Json()["data"]["results"][0]["name"], "b");
+    const MyOperatorTemplateListing refused = FetchMyOperatorTemplates(Options(milliseconds(5000), "wrong-key"));
+    EXPECT_EQ(refused.http_status, 401);
+    EXPECT_NE(refused.error.find("credentials refused"), std::string::npos) << refused.error;
+
+    EXPECT_EQ(Call("POST", fake_.base_url() + "/_fake/templates", R"({"templates": [{"status": "APPROVED"}]})").status,
+              400);
+    EXPECT_EQ(Call("POST", fake_.base_url() + "/_fake/templates", R"({"templates": {}})").status, 400);
+    Call("POST", fake_.base_url() + "/_fake/reset");
+    EXPECT_EQ(Call("GET", fake_.base_url() + "/_fake/templates").Json()["count"], 20);
 }
 
 TEST_F(FakeMyOperatorTest, StopsPromptlyOnSigtermEvenWithAHangingRequest) {

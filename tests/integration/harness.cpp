@@ -267,6 +267,18 @@ nlohmann::json FakeMyOperator::Inbound(const nlohmann::json& reply) {
     return r.Json();
 }
 
+nlohmann::json FakeMyOperator::Templates() {
+    const auto r = HttpCall("GET", base_url() + "/_fake/templates");
+    if (r.status != 200) throw std::runtime_error("fake templates failed: " + r.body);
+    return r.Json()["templates"];
+}
+
+void FakeMyOperator::SetTemplates(const nlohmann::json& templates) {
+    const nlohmann::json body = {{"templates", templates}};
+    const auto r = HttpCall("POST", base_url() + "/_fake/templates", body.dump(), {"Content-Type: application/json"});
+    if (r.status != 200) throw std::runtime_error("fake templates change failed: " + r.body);
+}
+
 Notifyd::Notifyd(std::map<std::string, std::string> env) {
     env_ = {
         {"PORT", "0"},

@@ -101,6 +101,10 @@ public:
     void SetWebhook(const std::string& url, const std::string& secret);
     // POST /_fake/inbound: a simulated customer reply; returns {"event", "deliveries"}.
     nlohmann::json Inbound(const nlohmann::json& reply);
+    // GET /_fake/templates: what GET /chat/templates lists (by default the seeded ten in en and hi, approved).
+    nlohmann::json Templates();
+    // POST /_fake/templates: what GET /chat/templates lists from now on.
+    void SetTemplates(const nlohmann::json& templates);
 
 private:
     std::filesystem::path dir_;

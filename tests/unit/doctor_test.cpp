@@ -204,6 +204,73 @@ TEST(CheckTemplates, AMissingOneFailsAndADisabledOneWarns) {
     EXPECT_THAT(missing.detail, HasSubstr(ExpectedTemplateNames().front()));
 }
 
+Template TwoLanguageTemplate(const std::string& name, std::vector<std::string> variables) {
+    Template t;
+    t.name = name;
+    t.provider_template_name = name;
+    t.variables = std::move(variables);
+    t.variants = {{"en", "body"}, {"hi", "body"}};
+    return t;
+}
+
+TEST(CheckTemplatesApproved, EveryLanguageApprovedPassesAndCountsUnusedOnes) {
+    const std::vector<Template> local = {TwoLanguageTemplate("welcome", {"customer_name"})};
+    const TemplateListingFacts listing{
+        {{"welcome", "en", "APPROVED", 1}, {"welcome", "hi", "APPROVED", 1}, {"promo", "en", "APPROVED", 0}}, ""};
+    const DoctorCheck check = CheckTemplatesApproved(MyOperatorConfig(), local, listing);
+    EXPECT_EQ(check.name, "templates approved");
+    EXPECT_EQ(check.status, CheckStatus::kOk);
+    EXPECT_THAT(check.detail, HasSubstr("all 2 language(s) of the 1 enabled templates approved"));
+    EXPECT_THAT(check.detail, HasSubstr("1 more at MyOperator"));
+}
+
+TEST(CheckTemplatesApproved, FailsNamingEachDifferenceWithItsFix) {
+    const std::vector<Template> local = {TwoLanguageTemplate("welcome", {"customer_name"}),
+                                         TwoLanguageTemplate("delivery_reminder", {"a", "b", "c"})};
+    const TemplateListingFacts listing{{{"welcome", "en", "PENDING", 1},
+                                        {"delivery_reminder", "en", "APPROVED", 2},
+                                        {"delivery_reminder", "hi", "APPROVED", 3}},
+                                       ""};
+    const DoctorCheck check = CheckTemplatesApproved(MyOperatorConfig(), local, listing);
+    EXPECT_EQ(check.status, CheckStatus::kFail);
+    EXPECT_THAT(check.detail, HasSubstr("3 of 4 template language(s) cannot be sent"));
+    EXPECT_THAT(check.detail, HasSubstr("welcome (en): PENDING at MyOperator"));
+    EXPECT_THAT(check.detail, HasSubstr("welcome (hi): not at MyOperator"));
+    EXPECT_THAT(check.detail, HasSubstr("delivery_reminder (en): 3 variables here, 2 variables at MyOperator"));
+    EXPECT_THAT(check.hint, HasSubstr("submit template welcome (hi) in MyOperator's panel"));
+    EXPECT_THAT(check.hint, HasSubstr("wait for WhatsApp to approve template welcome (en)"));
+    EXPECT_THAT(check.hint, HasSubstr("make delivery_reminder have 2 variables"));
+    EXPECT_EQ(FormatCheckLine(check).find('\n'), std::string::npos);
+}
+
+TEST(CheckTemplatesApproved, ManyDifferencesNameTheFirstFewAndCountTheRest) {
+    std::vector<Template> local;
+    for (int i = 0; i < 4; ++i) local.push_back(TwoLanguageTemplate("t" + std::to_string(i), {"x"}));
+    const DoctorCheck check = CheckTemplatesApproved(MyOperatorConfig(), local, TemplateListingFacts{});
+    EXPECT_EQ(check.status, CheckStatus::kFail);
+    EXPECT_THAT(check.detail, HasSubstr("8 of 8 template language(s) cannot be sent"));
+    EXPECT_THAT(check.detail, HasSubstr("t2 (en): not at MyOperator; and 3 more"));
+    EXPECT_THAT(check.detail, ::testing::Not(HasSubstr("t3 (hi)")));
+    EXPECT_THAT(check.hint, HasSubstr("lists them all"));
+}
+
+TEST(CheckTemplatesApproved, TheSandboxSkipsItWithAWarning) {
+    Config sandbox;
+    sandbox.provider = "sandbox";
+    const DoctorCheck check = CheckTemplatesApproved(sandbox, {TwoLanguageTemplate("welcome", {"x"})}, std::nullopt);
+    EXPECT_EQ(check.status, CheckStatus::kWarn);
+    EXPECT_THAT(check.detail, HasSubstr("skipped"));
+}
+
+TEST(CheckTemplatesApproved, AListingNotReadFails) {
+    const auto local = std::vector<Template>{TwoLanguageTemplate("welcome", {"x"})};
+    EXPECT_EQ(CheckTemplatesApproved(MyOperatorConfig(), local, std::nullopt).status, CheckStatus::kFail);
+    const DoctorCheck unreadable =
+        CheckTemplatesApproved(MyOperatorConfig(), local, TemplateListingFacts{{}, "HTTP 500"});
+    EXPECT_EQ(unreadable.status, CheckStatus::kFail);
+    EXPECT_THAT(unreadable.detail, HasSubstr("HTTP 500"));
+}
+
 TEST(DoctorPassed, WarningsPassFailuresDoNot) {
     std::vector<DoctorCheck> checks = {{"a", CheckStatus::kOk, "", ""}, {"b", CheckStatus::kWarn, "", "x"}};
     EXPECT_TRUE(DoctorPassed(checks));

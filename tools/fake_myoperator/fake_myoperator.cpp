@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/strings.h"
 #include "common/time_format.h"
 #include "http/errors.h"
 #include "http_client.h"
@@ -158,6 +159,33 @@ json InboundData(const std::optional<std::string>& text, const std::string& butt
             {"interactive", {{"type", kind}, {kind, {{"id", ReplyId(button)}, {"title", button}}}}}};
 }
 
+// A BODY component with {{1}}..{{count}}, as WhatsApp shows an approved template's body.
+json BodyComponent(int count) {
+    std::string text = "Fake template body";
+    for (int i = 1; i <= count; ++i) text += (i == 1 ? ": {{" : ", {{") + std::to_string(i) + "}}";
+    return {{"type", "BODY"}, {"text", text + "."}};
+}
+
+// An entry as the listing serves it; the message of the 400, or nullopt.
+std::optional<std::string> NormalizeTemplateEntry(json& entry) {
+    if (!entry.is_object()) return "each template must be an object";
+    if (!entry.contains("name") || !entry["name"].is_string() || entry["name"].get_ref<const std::string&>().empty()) {
+        return "each template needs a \"name\"";
+    }
+    if (!entry.contains("language")) entry["language"] = "en";
+    if (!entry.contains("status")) entry["status"] = "APPROVED";
+    if (entry.contains("variables")) {
+        const json& count = entry["variables"];
+        if (!count.is_number_integer() || count.get<long long>() < 0 || count.get<long long>() > 100) {
+            return "\"variables\" must be a whole number from 0 to 100";
+        }
+        entry["components"] = json::array({BodyComponent(count.get<int>())});
+        entry.erase("variables");
+    }
+    if (!entry.contains("category")) entry["category"] = "UTILITY";
+    return std::nullopt;
+}
+
 std::optional<std::chrono::milliseconds> DefaultDelay(Mode mode) {
     if (mode == Mode::kSlow) return kDefaultSlowDelay;
     if (mode == Mode::kHang) return kDefaultHangDelay;
@@ -186,10 +214,39 @@ std::optional<std::string> WebhookUrlProblem(const std::string& url) {
     return std::nullopt;
 }
 
+json DefaultTemplates() {
+    // The contract's ten templates and their number of variables; the service seeds each in en and hi.
+    static const std::array<std::pair<std::string_view, int>, 10> kSeeded = {{
+        {"welcome", 1},
+        {"order_confirmation", 4},
+        {"delivery_reminder", 3},
+        {"delivery_completed", 2},
+        {"delivery_missed", 3},
+        {"subscription_created", 3},
+        {"subscription_paused", 3},
+        {"subscription_resumed", 2},
+        {"payment_received", 3},
+        {"payment_reminder", 3},
+    }};
+    json list = json::array();
+    for (const auto& [name, variables] : kSeeded) {
+        for (const std::string_view language : {"en", "hi"}) {
+            json entry = {{"id", "fake-" + std::string(name) + "-" + std::string(language)},
+                          {"name", std::string(name)},
+                          {"language", std::string(language)},
+                          {"variables", variables}};
+            NormalizeTemplateEntry(entry);
+            list.push_back(std::move(entry));
+        }
+    }
+    return list;
+}
+
 FakeMyOperator::FakeMyOperator(FakeOptions options)
     : options_(std::move(options)),
       webhook_url_(options_.webhook_url),
       webhook_secret_(options_.webhook_secret),
+      templates_(DefaultTemplates()),
       random_(std::random_device{}()) {}
 
 FakeMyOperator::~FakeMyOperator() { Shutdown(); }
@@ -227,6 +284,7 @@ HttpResponse FakeMyOperator::HandleControl(HttpRequest& request) {
                 retry_after_seconds_ = 1;
                 fail_next_.reset();
                 inbound_.clear();
+                templates_ = DefaultTemplates();
                 ++generation_;
             }
             wake_.notify_all();
@@ -241,6 +299,12 @@ HttpResponse FakeMyOperator::HandleControl(HttpRequest& request) {
     } else if (request.path == "/_fake/webhook") {
         if (request.method == "POST") return SetWebhook(request.body);
         if (request.method == "GET") return JsonResponse(200, WebhookState());
+    } else if (request.path == "/_fake/templates") {
+        if (request.method == "POST") return SetTemplates(request.body);
+        if (request.method == "GET") {
+            std::lock_guard lock(mutex_);
+            return JsonResponse(200, {{"count", templates_.size()}, {"templates", templates_}});
+        }
     } else {
         return ErrorResponse(404, "not_found", "unknown control path " + request.path);
     }
@@ -365,7 +429,7 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
     const auto [index, generation] = Record(request, body.is_discarded() ? json(nullptr) : body);
     std::string message_id;
     HttpResponse response = [&]() -> HttpResponse {
-        // GET /chat/templates: the read-only call `notifyd doctor` makes to check the credentials.
+        // GET /chat/templates: the read-only listing `notifyd doctor` and `templates sync` read.
         const bool list_templates = request.path == "/chat/templates" && request.method == "GET";
         if (request.path != "/chat/messages" && !list_templates) return MyOperatorError(404, "404", "Not found");
         if (!list_templates && request.method != "POST") return MyOperatorError(405, "405", "Method not allowed");
@@ -387,7 +451,7 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
             return MyOperatorError(401, "401", "Invalid company id");
         }
 
-        if (list_templates) return JsonResponse(200, {{"status", "success"}, {"data", json::array()}});
+        if (list_templates) return ListTemplates(request);
 
         const Behaviour behaviour = TakeBehaviour();
         switch (behaviour.mode) {
@@ -422,6 +486,51 @@ HttpResponse FakeMyOperator::HandleSend(HttpRequest& request) {
     }();
     Complete(index, generation, response.status, message_id);
     return response;
+}
+
+HttpResponse FakeMyOperator::SetTemplates(const std::string& body) {
+    const json input = json::parse(body.empty() ? std::string("{}") : body);  // parse_error -> 400
+    if (!input.is_object() || !input.contains("templates") || !input["templates"].is_array()) {
+        return ErrorResponse(400, "invalid_input", "body must be {\"templates\": [...]}", "templates");
+    }
+    json list = input["templates"];
+    for (auto& entry : list) {
+        if (auto problem = NormalizeTemplateEntry(entry))
+            return ErrorResponse(400, "invalid_input", *problem, "templates");
+    }
+    std::lock_guard lock(mutex_);
+    templates_ = std::move(list);
+    spdlog::info("fake template listing set: {} template(s)", templates_.size());
+    return JsonResponse(200, {{"count", templates_.size()}, {"templates", templates_}});
+}
+
+HttpResponse FakeMyOperator::ListTemplates(const HttpRequest& request) const {
+    // A missing or unreadable limit or offset takes its default, as a lenient API would.
+    auto number = [&](const std::string& name, std::size_t fallback) {
+        const auto text = request.Query(name);
+        if (!text || text->empty() || text->size() > 6 || text->find_first_not_of("0123456789") != std::string::npos) {
+            return fallback;
+        }
+        return static_cast<std::size_t>(std::stoul(*text));
+    };
+    const std::size_t limit = number("limit", 100);
+    const std::size_t offset = number("offset", 0);
+    const std::string wanted = AsciiLower(request.Query("waba_template_status").value_or(""));
+    json matching = json::array();
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& entry : templates_) {
+            const json status = entry.value("status", json(""));
+            if (!wanted.empty() && (!status.is_string() || AsciiLower(status.get<std::string>()) != wanted)) continue;
+            matching.push_back(entry);
+        }
+    }
+    json page = json::array();
+    for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i) page.push_back(matching[i]);
+    return JsonResponse(200, {{"status", "success"},
+                              {"code", "200"},
+                              {"message", "Success"},
+                              {"data", {{"count", matching.size()}, {"results", std::move(page)}}}});
 }
 
 HttpResponse FakeMyOperator::SetWebhook(const std::string& body) {

@@ -41,6 +41,10 @@ struct FakeOptions {
 // Why a webhook URL is unusable, or nullopt: only http:// and https:// URLs are taken.
 std::optional<std::string> WebhookUrlProblem(const std::string& url);
 
+// The listing GET /chat/templates answers by default: the ten templates the service seeds (the
+// contract's table), each in en and hi, APPROVED, with a BODY of as many variables as it has.
+nlohmann::json DefaultTemplates();
+
 // A stand-in for MyOperator's send API with fault switches, and for its customers replying through
 // webhooks, for integration tests and manual runs. Handle() is the whole HTTP surface; it is
 // thread-safe and meant to run on an HttpServer whose handler pool is large enough that slow or
@@ -61,6 +65,15 @@ std::optional<std::string> WebhookUrlProblem(const std::string& url);
 //   POST /_fake/webhook     {"url", "secret"}: where inbound events go (tests learn the service's
 //                           port only after starting the fake)
 //   GET  /_fake/webhook     {"url", "secret_set"}
+//   GET  /chat/templates    MyOperator's template listing (auth checked, request recorded):
+//                           {"status", "data": {"count", "results"}}, paged by limit (default
+//                           100) and offset, filtered by waba_template_status when given
+//   POST /_fake/templates   {"templates": [...]}: what the listing answers from now on. Each entry
+//                           is an object with a "name"; "language" defaults to "en", "status" to
+//                           "APPROVED", and "variables": N becomes a BODY component with {{1}}..{{N}};
+//                           any other field is served as given. Reset restores the default: the
+//                           ten templates the service seeds, in en and hi, all APPROVED.
+//   GET  /_fake/templates   {"count": N, "templates": [...]}
 class FakeMyOperator final {
 public:
     explicit FakeMyOperator(FakeOptions options = {});
@@ -89,6 +102,8 @@ private:
     HttpResponse HandleSend(HttpRequest& request);
     HttpResponse SetMode(const std::string& body);
     HttpResponse SetWebhook(const std::string& body);
+    HttpResponse SetTemplates(const std::string& body);
+    HttpResponse ListTemplates(const HttpRequest& request) const;
     nlohmann::json WebhookState() const;
     // POST /_fake/inbound. The webhook is called without holding mutex_: the service may call
     // back into this fake (a confirmation send) while it handles the event.
@@ -120,6 +135,7 @@ private:
     std::uint64_t event_sequence_ = 0;
     std::map<std::string, std::string> sessions_;  // customer digits -> session_id, stable per customer
     std::vector<nlohmann::json> inbound_;          // {"event", "deliveries"} per POST /_fake/inbound
+    nlohmann::json templates_;                     // what GET /chat/templates lists
     std::mt19937_64 random_;
 };
 

@@ -1,5 +1,6 @@
-// fake_myoperator: a local stand-in for MyOperator's send API, with fault switches, and the
-// customer's side of its webhooks (simulated replies posted to the service).
+// fake_myoperator: a local stand-in for MyOperator's send API, with fault switches, its template
+// listing (scriptable), and the customer's side of its webhooks (simulated replies posted to the
+// service).
 //
 //   fake_myoperator [--host 127.0.0.1] [--port 0] [--api-key KEY] [--company-id ID]
 //                   [--webhook-url URL] [--webhook-secret SECRET] [--phone-number-id ID]
@@ -28,8 +29,9 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: fake_myoperator [--host 127.0.0.1] [--port 0] [--api-key KEY] [--company-id ID]\n"
     "                       [--webhook-url URL] [--webhook-secret SECRET] [--phone-number-id ID]\n"
-    "Serves POST /chat/messages like MyOperator; control API under /_fake/ (mode, requests, reset,\n"
-    "inbound, webhook). POST /_fake/inbound posts a simulated customer reply to --webhook-url\n"
+    "Serves POST /chat/messages and GET /chat/templates like MyOperator; control API under /_fake/\n"
+    "(mode, requests, reset, inbound, webhook, templates). POST /_fake/inbound posts a simulated\n"
+    "customer reply to --webhook-url\n"
     "(e.g. http://127.0.0.1:1001/api/notifications/webhooks/myoperator) with the header\n"
     "X-Webhook-Secret: SECRET (the service's MYOPERATOR_API_SECRET).\n";
 
