@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "common/log_context.h"
 #include "http/errors.h"
 #include "http/server.h"
 
@@ -1241,6 +1242,60 @@ TEST(HttpServer, AnAsynchronousHandlerOffloadsBlockingWorkAndAThrowIsAJsonError)
     ASSERT_TRUE(offload_thrown);
     EXPECT_EQ(offload_thrown->status, 500);
     ExpectJsonError(offload_thrown->body, "internal");
+}
+
+// Each part of a request runs with its id current (CurrentRequestId, which the log sink adds to every
+// line): the header stage, a handler on the pool, one on the I/O thread, an asynchronous one and the
+// work it offloads, and the observer told of the response. Nothing is current between requests.
+TEST(HttpServer, EveryPartOfARequestRunsUnderItsRequestId) {
+    std::mutex mutex;
+    std::vector<std::string> seen;  // "stage path id"
+    const auto note = [&](const std::string& stage, const std::string& path) {
+        std::lock_guard lock(mutex);
+        seen.push_back(stage + " " + path + " " + std::string(CurrentRequestId()));
+    };
+    HttpServerOptions options = LocalOptions();
+    options.on_headers = [&](HttpRequest& request) {
+        note("headers", request.path);
+        HeaderVerdict verdict;
+        verdict.run_inline = request.path == "/inline";
+        verdict.run_async = request.path == "/async";
+        return verdict;
+    };
+    options.async_handler = [&](HttpRequest& request, AsyncReply reply) {
+        note("async", request.path);
+        reply.offload([&, path = request.path] {
+            note("offload", path);
+            return Text(200, "ok");
+        });
+    };
+    options.on_response = [&](const RequestOutcome& outcome) {
+        note("response", std::string(outcome.path));
+        EXPECT_EQ(CurrentRequestId(), outcome.request_id);
+    };
+    HttpServer server(options, [&](HttpRequest& request) {
+        note("handler", request.path);
+        return Text(200, "ok");
+    });
+    std::uint16_t port = server.Start();
+    RawClient client(port);
+    for (const char* path : {"/pool", "/inline", "/async"}) {
+        ASSERT_TRUE(client.Send(Get(path, "X-Request-Id: id-of" + std::string(path).replace(0, 1, "-") + "\r\n")));
+        auto response = client.Read();
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 200);
+    }
+    ASSERT_TRUE(WaitFor([&] {
+        std::lock_guard lock(mutex);
+        return seen.size() == 10;
+    }));
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(seen, (std::vector<std::string>{"headers /pool id-of-pool", "handler /pool id-of-pool",
+                                              "response /pool id-of-pool", "headers /inline id-of-inline",
+                                              "handler /inline id-of-inline", "response /inline id-of-inline",
+                                              "headers /async id-of-async", "async /async id-of-async",
+                                              "offload /async id-of-async", "response /async id-of-async"}));
+    EXPECT_EQ(CurrentRequestId(), "");
 }
 
 TEST(HttpServer, AReplyDroppedUnansweredIs500AndASecondAnswerIsIgnored) {
