@@ -690,7 +690,7 @@ private:
 
     void OnWrite(beast::error_code ec, std::size_t) {
         const std::chrono::duration<double> took = Clock::now() - started_;
-        spdlog::debug("{} {} {} {:.1f}ms", log_method_, log_path_, response_.result_int(), took.count() * 1000);
+        // The request's one line, if any, is the observer's (the access log): the server writes none.
         if (server_.options_.on_response) {
             const RequestIdScope scope(request_id_);
             server_.options_.on_response(RequestOutcome{log_method_, matched_route_,
