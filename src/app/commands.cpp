@@ -500,16 +500,17 @@ int RunServe(const Config& config) {
 
     HttpServerOptions server_options = MakeServerOptions(config, router);
     const std::vector<std::string> route_patterns = router.RoutePatterns();
-    server_options.on_response = [&metrics, &route_patterns,
-                                  access_log = config.access_log](const RequestOutcome& outcome) {
+    // One line per request at most: at info with ACCESS_LOG=on, else at debug (seen with LOG_LEVEL=debug).
+    const spdlog::level::level_enum access_level = config.access_log ? spdlog::level::info : spdlog::level::debug;
+    server_options.on_response = [&metrics, &route_patterns, access_level](const RequestOutcome& outcome) {
         metrics.http.Record(outcome.matched_route, outcome.method, outcome.status, outcome.seconds);
-        if (access_log) {
+        if (spdlog::should_log(access_level)) {
             // The route's pattern, not the path, when one matched: ids and phone numbers stay out of the log.
             const std::string_view route = outcome.matched_route && *outcome.matched_route < route_patterns.size()
                                                ? std::string_view(route_patterns[*outcome.matched_route])
                                                : outcome.path;
-            spdlog::info("access {} {} {} {:.1f}ms request_id={} remote={}", outcome.method, route, outcome.status,
-                         outcome.seconds * 1000, outcome.request_id, outcome.remote_address);
+            spdlog::log(access_level, "access {} {} {} {:.1f}ms request_id={} remote={}", outcome.method, route,
+                        outcome.status, outcome.seconds * 1000, outcome.request_id, outcome.remote_address);
         }
     };
     HttpServer server(std::move(server_options), [&router](HttpRequest& request) { return router.Handle(request); });

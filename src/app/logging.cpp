@@ -1,5 +1,6 @@
 #include "app/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -10,9 +11,15 @@
 #include <mutex>
 #include <utility>
 
+#include "common/log_context.h"
+#include "notify/phone.h"
+
 namespace notify {
 namespace {
 
+// Secrets and phone numbers are taken out of the message before it is formatted, so that nothing the
+// formatter adds (the time, the level, the request id) is scanned or changed. The buffers are the
+// sink's own (base_sink holds its mutex around sink_it_) and keep their capacity from line to line.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     RedactingSink(std::vector<std::string> secrets, LogFormat format, std::FILE* out)
@@ -20,18 +27,23 @@ public:
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        std::string text;
+        payload_.assign(msg.payload.data(), msg.payload.size());
+        // Redacted before escaping: a secret with a quote or a backslash in it is escaped in the line.
+        if (!secrets_.empty()) payload_ = RedactSecrets(std::move(payload_), secrets_);
+        MaskPhoneNumbers(payload_);
         if (format_ == LogFormat::kJson) {
-            // Redacted before escaping: a secret with a quote or a backslash in it is escaped in the line.
             const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
-            text = FormatJsonLogLine(msg.time, std::string_view(level.data(), level.size()),
-                                     RedactSecrets(std::string(msg.payload.data(), msg.payload.size()), secrets_));
+            line_.clear();
+            AppendJsonLogLine(line_, msg.time, std::string_view(level.data(), level.size()), payload_,
+                              CurrentRequestId());
+            std::fwrite(line_.data(), 1, line_.size(), out_);
         } else {
+            spdlog::details::log_msg redacted = msg;
+            redacted.payload = spdlog::string_view_t(payload_.data(), payload_.size());
             spdlog::memory_buf_t formatted;
-            formatter_->format(msg, formatted);
-            text = RedactSecrets(std::string(formatted.data(), formatted.size()), secrets_);
+            formatter_->format(redacted, formatted);
+            std::fwrite(formatted.data(), 1, formatted.size(), out_);
         }
-        std::fwrite(text.data(), 1, text.size(), out_);
     }
     void flush_() override { std::fflush(out_); }
 
@@ -39,7 +51,46 @@ private:
     std::vector<std::string> secrets_;
     LogFormat format_;
     std::FILE* out_;
+    std::string payload_;
+    std::string line_;
 };
+
+// %* in the text pattern: "[req=ID] " while the thread works for a request, nothing otherwise.
+class RequestIdFlag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+        const std::string_view id = CurrentRequestId();
+        if (id.empty()) return;
+        static constexpr std::string_view kOpen = "[req=";
+        static constexpr std::string_view kClose = "] ";
+        dest.append(kOpen.data(), kOpen.data() + kOpen.size());
+        dest.append(id.data(), id.data() + id.size());
+        dest.append(kClose.data(), kClose.data() + kClose.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<RequestIdFlag>(); }
+};
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A character that continues a token: a digit run touching one is part of an id, not a number.
+bool IsWordChar(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+// '-' or '.' between two word characters joins them into one token (a UUID, "req-1234567890", 0.5).
+bool IsJoiner(char c) { return c == '-' || c == '.'; }
+
+// Whether text[0, joiner) ends with "+" and one to three digits: "+91-9876543210" is a number written
+// apart from its country code, not an id.
+bool FollowsCountryCode(std::string_view text, std::size_t joiner) {
+    std::size_t k = joiner;
+    while (k > 0 && IsAsciiDigit(text[k - 1])) --k;
+    const std::size_t digits = joiner - k;
+    return digits >= 1 && digits <= 3 && k > 0 && text[k - 1] == '+';
+}
+
+constexpr std::size_t kMaxPhoneDigits = 15;      // E.164
+constexpr std::size_t kMinPhoneDigitsPlus = 8;   // "+" and a short E.164 number
+constexpr std::size_t kMinPhoneDigitsBare = 10;  // without "+": a national number or longer
+constexpr std::size_t kPhoneDigitsShown = 4;
 
 // The length of the valid UTF-8 sequence at the start of `text` (RFC 3629: no overlongs, no surrogates,
 // nothing above U+10FFFF); 0 when it does not start with one.
@@ -147,8 +198,46 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
     }
 }
 
-std::string FormatJsonLogLine(std::chrono::system_clock::time_point time, std::string_view level,
-                              std::string_view message) {
+void MaskPhoneNumbers(std::string& text) {
+    const std::size_t size = text.size();
+    std::size_t i = 0;
+    while (i < size) {
+        if (!IsAsciiDigit(text[i])) {
+            ++i;
+            continue;
+        }
+        const std::size_t begin = i;
+        while (i < size && IsAsciiDigit(text[i])) ++i;
+        const std::size_t end = i;
+        const std::size_t digits = end - begin;
+        const bool plus = begin > 0 && text[begin - 1] == '+';
+        const std::size_t start = plus ? begin - 1 : begin;
+        if (digits > kMaxPhoneDigits || digits < (plus ? kMinPhoneDigitsPlus : kMinPhoneDigitsBare)) continue;
+        if (start > 0) {
+            const char before = text[start - 1];
+            if (IsWordChar(before)) continue;
+            if (IsJoiner(before) && start > 1 && IsWordChar(text[start - 2]) && !FollowsCountryCode(text, start - 1)) {
+                continue;
+            }
+        }
+        if (end < size) {
+            const char after = text[end];
+            if (IsWordChar(after)) continue;
+            if (IsJoiner(after) && end + 1 < size && IsWordChar(text[end + 1])) continue;
+        }
+        std::size_t shown_front = 0;
+        if (plus) {
+            if (auto phone = SplitE164(std::string_view(text).substr(start, end - start))) {
+                shown_front = phone->country_code.size();
+            }
+        }
+        const std::size_t masked_end = digits > shown_front + kPhoneDigitsShown ? end - kPhoneDigitsShown : end;
+        for (std::size_t j = begin + shown_front; j < masked_end; ++j) text[j] = '*';
+    }
+}
+
+void AppendJsonLogLine(std::string& out, std::chrono::system_clock::time_point time, std::string_view level,
+                       std::string_view message, std::string_view request_id) {
     const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
     std::tm utc{};
@@ -156,22 +245,33 @@ std::string FormatJsonLogLine(std::chrono::system_clock::time_point time, std::s
     char stamp[96];  // room for any int the compiler imagines in tm
     std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                   utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(since_epoch % 1000));
+    out.reserve(out.size() + message.size() + request_id.size() + 96);
+    out += "{\"time\":\"";
+    out += stamp;
+    out += "\",\"level\":\"";
+    AppendJsonEscaped(out, level);
+    if (!request_id.empty()) {
+        out += "\",\"request_id\":\"";
+        AppendJsonEscaped(out, request_id);
+    }
+    out += "\",\"message\":\"";
+    AppendJsonEscaped(out, message);
+    out += "\"}\n";
+}
+
+std::string FormatJsonLogLine(std::chrono::system_clock::time_point time, std::string_view level,
+                              std::string_view message, std::string_view request_id) {
     std::string line;
-    line.reserve(message.size() + 80);
-    line += "{\"time\":\"";
-    line += stamp;
-    line += "\",\"level\":\"";
-    AppendJsonEscaped(line, level);
-    line += "\",\"message\":\"";
-    AppendJsonEscaped(line, message);
-    line += "\"}\n";
+    AppendJsonLogLine(line, time, level, message, request_id);
     return line;
 }
 
 void SetUpLogging(const std::string& level, const std::vector<std::string>& secrets, LogFormat format, std::FILE* out) {
     auto sink = std::make_shared<RedactingSink>(secrets, format, out);
     auto logger = std::make_shared<spdlog::logger>("notifyd", sink);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<RequestIdFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %*%v");
+    logger->set_formatter(std::move(formatter));
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(logger);

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/log_context.h"
 #include "common/strings.h"
 #include "http/errors.h"
 #include "http/request_id.h"
@@ -380,6 +381,9 @@ private:
             return;
         }
         NoteRequestLine();
+        // Every line logged while this request is handled carries its id: here, and (through the
+        // scopes below and the copies taken by work handed to other threads) wherever it goes next.
+        const RequestIdScope scope(request_id_);
         const auto& header = parser_->get();
         if (HasAmbiguousFraming(header)) {
             RespondAndClose(ErrorResponse(
@@ -467,6 +471,7 @@ private:
             OnReadError(ec);
             return;
         }
+        const RequestIdScope scope(request_id_);
         Dispatch();
     }
 
@@ -527,6 +532,7 @@ private:
             return;
         }
         if (!parser_ || !parser_->is_header_done()) NoteRequestLine();
+        const RequestIdScope scope(request_id_);
         parser_.reset();
         BeginRequest();
         Write(std::move(response));
@@ -548,12 +554,14 @@ private:
             Write(Overloaded("too many requests are waiting for a handler; retry shortly"));
             return;
         }
-        net::post(*server_.handler_pool_, [self = shared_from_this(), request = std::move(request_)]() mutable {
-            --self->server_.handler_queue_;
-            HttpResponse response = self->server_.RunHandler(request);
-            net::post(self->executor_,
-                      [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
-        });
+        net::post(*server_.handler_pool_,
+                  [self = shared_from_this(), request = std::move(request_), request_id = request_id_]() mutable {
+                      --self->server_.handler_queue_;
+                      const RequestIdScope scope(request_id);
+                      HttpResponse response = self->server_.RunHandler(request);
+                      net::post(self->executor_,
+                                [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+                  });
     }
 
     // The asynchronous handler runs here, on the I/O thread; its reply may come from any thread
@@ -562,14 +570,15 @@ private:
         auto state = std::make_shared<PendingReply>(shared_from_this());
         AsyncReply reply;
         reply.respond = [state](HttpResponse response) { state->Send(std::move(response)); };
-        reply.offload = [state](std::function<HttpResponse()> work) {
+        reply.offload = [state, request_id = request_id_](std::function<HttpResponse()> work) {
             Impl& server = state->session->server_;
             if (!server.TryQueueHandler()) {
                 state->Send(Overloaded("too many requests are waiting for a handler; retry shortly"));
                 return;
             }
-            net::post(*server.handler_pool_, [state, &server, work = std::move(work)] {
+            net::post(*server.handler_pool_, [state, &server, request_id, work = std::move(work)] {
                 --server.handler_queue_;
+                const RequestIdScope scope(request_id);
                 HttpResponse response;
                 try {
                     response = work();
@@ -630,6 +639,7 @@ private:
     }
 
     void Write(HttpResponse response) {
+        const RequestIdScope scope(request_id_);
         request_ = {};
         if (closed_) {
             FinishRequest();
@@ -680,8 +690,9 @@ private:
 
     void OnWrite(beast::error_code ec, std::size_t) {
         const std::chrono::duration<double> took = Clock::now() - started_;
-        spdlog::debug("{} {} {} {:.1f}ms", log_method_, log_path_, response_.result_int(), took.count() * 1000);
+        // The request's one line, if any, is the observer's (the access log): the server writes none.
         if (server_.options_.on_response) {
+            const RequestIdScope scope(request_id_);
             server_.options_.on_response(RequestOutcome{log_method_, matched_route_,
                                                         static_cast<int>(response_.result_int()), took.count(),
                                                         log_path_, request_id_, remote_address_});

@@ -1,11 +1,16 @@
 #include "queue/work_pool.h"
 
 #include <algorithm>
+#include <string>
+
+#include "common/log_context.h"
 
 namespace notify {
 
-// One RunBeside call: whether its caller is done, and how many helpers are inside fn.
+// One RunBeside call: whether its caller is done, how many helpers are inside fn, and the request
+// the caller works for (POST /process-queue): the helpers' log lines carry its id too.
 struct WorkPool::Shared {
+    std::string request_id;
     std::mutex mutex;
     std::condition_variable idle;
     bool closed = false;
@@ -46,6 +51,7 @@ void WorkPool::RunBeside(int helpers, const std::function<void()>& fn) {
         return;
     }
     auto shared = std::make_shared<Shared>();
+    shared->request_id = CurrentRequestId();
     {
         std::lock_guard lock(mutex_);
         for (int i = 0; i < helpers; ++i) {
@@ -55,7 +61,10 @@ void WorkPool::RunBeside(int helpers, const std::function<void()>& fn) {
                     if (shared->closed) return;  // the caller is done: fn and its work may be gone
                     ++shared->running;
                 }
-                fn();
+                {
+                    const RequestIdScope scope(shared->request_id);
+                    fn();
+                }
                 std::lock_guard left(shared->mutex);
                 if (--shared->running == 0) shared->idle.notify_all();
             });

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/log_context.h"
+#include "notify/phone.h"
+
 namespace notify {
 namespace {
 
@@ -120,6 +123,140 @@ TEST(SetUpLogging, JsonFormatWritesOneParsableObjectPerLineWithSecretsRedacted) 
     EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
 }
 
+TEST(SetUpLogging, TextLinesCarryTheCurrentRequestIdAndNoneOutsideARequest) {
+    const auto previous = spdlog::default_logger();
+    SetUpLogging("info", {});
+    ::testing::internal::CaptureStdout();
+    spdlog::info("before");
+    {
+        const RequestIdScope scope("abc123def4567890");
+        spdlog::info("inside");
+    }
+    spdlog::info("after");
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    spdlog::set_default_logger(previous);
+
+    EXPECT_NE(out.find(" info before\n"), std::string::npos) << out;
+    EXPECT_NE(out.find(" info [req=abc123def4567890] inside\n"), std::string::npos) << out;
+    EXPECT_NE(out.find(" info after\n"), std::string::npos) << out;
+}
+
+TEST(SetUpLogging, JsonLinesCarryTheCurrentRequestIdAsAField) {
+    const auto previous = spdlog::default_logger();
+    SetUpLogging("info", {}, LogFormat::kJson);
+    ::testing::internal::CaptureStdout();
+    {
+        const RequestIdScope scope("client-req.42_a");
+        spdlog::info("inside");
+    }
+    spdlog::info("outside");
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    spdlog::set_default_logger(previous);
+
+    const auto newline = out.find('\n');
+    ASSERT_NE(newline, std::string::npos) << out;
+    const auto inside = nlohmann::json::parse(out.substr(0, newline));
+    const auto outside = nlohmann::json::parse(out.substr(newline + 1));
+    EXPECT_EQ(inside["request_id"], "client-req.42_a");
+    EXPECT_EQ(inside["message"], "inside");
+    EXPECT_FALSE(outside.contains("request_id")) << out;
+}
+
+TEST(SetUpLogging, MasksPhoneNumbersInTheMessageOfBothFormatsButNotTheRequestId) {
+    const auto previous = spdlog::default_logger();
+    for (const LogFormat format : {LogFormat::kText, LogFormat::kJson}) {
+        SetUpLogging("info", {"s3cr3t-key-1234567890"}, format);
+        ::testing::internal::CaptureStdout();
+        {
+            const RequestIdScope scope("9876543210");  // a client's id: its own, never masked
+            spdlog::info("to {} and {} with key {}", "+919876543210", "919812345678", "s3cr3t-key-1234567890");
+        }
+        const std::string out = ::testing::internal::GetCapturedStdout();
+        EXPECT_EQ(out.find("919876543210"), std::string::npos) << out;
+        EXPECT_EQ(out.find("919812345678"), std::string::npos) << out;
+        EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
+        EXPECT_NE(out.find("to +91******3210 and ********5678 with key [REDACTED]"), std::string::npos) << out;
+        EXPECT_NE(out.find(format == LogFormat::kJson ? "\"request_id\":\"9876543210\"" : "[req=9876543210]"),
+                  std::string::npos)
+            << out;
+    }
+    spdlog::set_default_logger(previous);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaskPhoneNumbers
+
+std::string Masked(std::string text) {
+    MaskPhoneNumbers(text);
+    return text;
+}
+
+TEST(MaskPhoneNumbers, KeepsTheCountryCodeAndTheLastFourDigitsOfAnE164Number) {
+    EXPECT_EQ(Masked("+919876543210"), "+91******3210");
+    EXPECT_EQ(Masked("to=+919876543210 sent"), "to=+91******3210 sent");
+    EXPECT_EQ(Masked("+14155552671"), "+1******2671");
+    EXPECT_EQ(Masked("+447911123456"), "+44******3456");
+    EXPECT_EQ(Masked("+9715012345678"), "+971******5678");
+}
+
+TEST(MaskPhoneNumbers, AgreesWithMaskPhoneOnEveryE164Number) {
+    for (const std::string phone : {"+919876543210", "+14155552671", "+4930123456", "+971501234567"}) {
+        EXPECT_EQ(Masked(phone), MaskPhone(phone)) << phone;
+    }
+}
+
+TEST(MaskPhoneNumbers, KeepsOnlyTheLastFourDigitsOfANumberWithoutPlus) {
+    EXPECT_EQ(Masked("919876543210"), "********3210");
+    EXPECT_EQ(Masked("recipient 9876543210 is not on WhatsApp"), "recipient ******3210 is not on WhatsApp");
+    EXPECT_EQ(Masked("\"customer_identifier\":\"919876543210\""), "\"customer_identifier\":\"********3210\"");
+}
+
+TEST(MaskPhoneNumbers, MasksEveryNumberInALineAndNumbersAtSentenceEnds) {
+    EXPECT_EQ(Masked("+919876543210,+919812345678"), "+91******3210,+91******5678");
+    EXPECT_EQ(Masked("sent to +919876543210."), "sent to +91******3210.");
+    EXPECT_EQ(Masked("(9876543210)"), "(******3210)");
+    EXPECT_EQ(Masked("phone:919876543210;"), "phone:********3210;");
+}
+
+TEST(MaskPhoneNumbers, TakesShortNumbersOnlyAfterAPlus) {
+    EXPECT_EQ(Masked("+35312345"), "+353*2345");  // 8 digits after '+'
+    EXPECT_EQ(Masked("12345678"), "12345678");
+    EXPECT_EQ(Masked("123456789"), "123456789");
+    EXPECT_EQ(Masked("+1234567"), "+1234567");  // 7 digits: too short for anyone's number
+}
+
+TEST(MaskPhoneNumbers, LeavesTimestampsDurationsAndCountsAlone) {
+    for (const std::string text :
+         {"2026-11-30T17:00:00", "2026-11-30T17:00:00.123Z", "2026-11-30 17:00:00", "latency_ms=1234",
+          "retry in 3600000 ms", "deleted 123456789 message(s)", "0.123 s", "{:.1f}ms 12.3ms", "127.0.0.1:8080",
+          "[::1]:8080", "queue depth 60000", "HTTP 429"}) {
+        EXPECT_EQ(Masked(text), text);
+    }
+}
+
+TEST(MaskPhoneNumbers, LeavesIdsMadeOfLettersAndDigitsAlone) {
+    for (const std::string text :
+         {"request_id=9f1234567890ab12", "request_id=1234567890abcdef", "request_id=abcdef1234567890",
+          "01JDXK4M2N9876543210ABCDEF",            // a ULID with a long run of digits
+          "01ARZ3NDEKTSV4RRFFQ69G5FAV",            // a ULID
+          "123e4567-e89b-12d3-a456-426614174000",  // a UUID whose last group is all digits
+          "wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgS", "req-1234567890", "1234567890-req", "v1.1234567890", "msg_9876543210",
+          "9876543210_x", "0.1234567890123", "key=abc9876543210"}) {
+        EXPECT_EQ(Masked(text), text);
+    }
+}
+
+TEST(MaskPhoneNumbers, LeavesRunsLongerThanAnyPhoneNumberAlone) {
+    EXPECT_EQ(Masked("1234567890123456"), "1234567890123456");  // 16 digits: a 16-hex id of digits only
+    EXPECT_EQ(Masked("+12345678901234567890"), "+12345678901234567890");
+}
+
+TEST(MaskPhoneNumbers, MasksANationalNumberWrittenApartFromItsCountryCode) {
+    EXPECT_EQ(Masked("+91-9876543210"), "+91-******3210");
+    EXPECT_EQ(Masked("+91 9876543210"), "+91 ******3210");
+    EXPECT_EQ(Masked("a 9876543210-"), "a ******3210-");
+}
+
 // ---------------------------------------------------------------------------------------------
 // FormatJsonLogLine
 
@@ -127,6 +264,13 @@ TEST(FormatJsonLogLine, HasTheTimeInUtcWithMillisecondsTheLevelAndTheMessage) {
     const auto time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1769581800123LL));
     EXPECT_EQ(FormatJsonLogLine(time, "info", "listening"),
               "{\"time\":\"2026-01-28T06:30:00.123Z\",\"level\":\"info\",\"message\":\"listening\"}\n");
+}
+
+TEST(FormatJsonLogLine, CarriesARequestIdBetweenTheLevelAndTheMessageWhenThereIsOne) {
+    const auto time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1769581800123LL));
+    EXPECT_EQ(FormatJsonLogLine(time, "info", "listening", "abc-1"),
+              "{\"time\":\"2026-01-28T06:30:00.123Z\",\"level\":\"info\",\"request_id\":\"abc-1\","
+              "\"message\":\"listening\"}\n");
 }
 
 TEST(FormatJsonLogLine, EscapesQuotesBackslashesAndControlCharacters) {

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "common/errors.h"
+#include "common/log_context.h"
 #include "notify/counters.h"
 #include "notify/enqueue_rules.h"
 #include "notify/status.h"
@@ -392,7 +393,8 @@ struct AsyncEnqueueJob {
 };
 
 void SqliteStore::EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) {
-    auto job = std::make_unique<AsyncEnqueueJob>(message, next_attempt_at, std::move(done));
+    // `done` runs on the commit thread: it logs for the request that asked (POST /send-message).
+    auto job = std::make_unique<AsyncEnqueueJob>(message, next_attempt_at, CarryRequestId(std::move(done)));
     RunInGroupAsync(job->write);
     job.release();  // AsyncEnqueueJob::Complete frees it
 }
