@@ -2,10 +2,37 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 namespace notify {
 namespace {
+
+// A steady clock the test moves by hand.
+struct ManualClock {
+    using time_point = std::chrono::steady_clock::time_point;
+    static inline time_point current{};
+    static time_point now() { return current; }
+};
+
+TEST(ReadCache, WithAMaxAgeACopyThatOldIsLoadedAgain) {
+    // A store shared by several nodes: another node's change is seen once the copy is max_age old.
+    ReadCache<std::string, ManualClock> cache(std::chrono::milliseconds(500));
+    int loads = 0;
+    auto load = [&] {
+        ++loads;
+        return std::optional<std::string>("v" + std::to_string(loads));
+    };
+    EXPECT_EQ(cache.Get("k", load), "v1");
+    ManualClock::current += std::chrono::milliseconds(499);
+    EXPECT_EQ(cache.Get("k", load), "v1");
+    ManualClock::current += std::chrono::milliseconds(1);
+    EXPECT_EQ(cache.Get("k", load), "v2");
+    EXPECT_EQ(cache.Get("k", load), "v2");
+    cache.Invalidate();  // this node's own write: at once, whatever the age
+    EXPECT_EQ(cache.Get("k", load), "v3");
+    EXPECT_EQ(loads, 3);
+}
 
 TEST(ReadCache, LoadsOnceThenServesTheCopyUntilInvalidated) {
     ReadCache<std::string> cache;

@@ -208,6 +208,8 @@ int PostgresStore::Migrate() {
         ++applied;
         spdlog::info("store: applied migration {}", file.name);
     }
+    settings_cache_.Invalidate();  // a migration may seed or change them
+    template_cache_.Invalidate();
     return applied;
 }
 
@@ -237,6 +239,10 @@ std::vector<Template> PostgresStore::ListTemplates() {
 }
 
 std::optional<Template> PostgresStore::GetTemplate(std::string_view name) {
+    return template_cache_.Get(name, [&] { return LoadTemplate(name); });
+}
+
+std::optional<Template> PostgresStore::LoadTemplate(std::string_view name) {
     constexpr const char* kOperation = "get template";
     return PgSnapshot(*pool_, kOperation, [&](PgConnection& c) -> std::optional<Template> {
         const PgResult rows = c.Run(kPgSelectTemplate, PgParams().Text(name), kOperation);
@@ -277,9 +283,14 @@ void PostgresStore::UpdateTemplate(const Template& tmpl) {
                   kOperation);
         }
     });
+    template_cache_.Invalidate();
 }
 
 Settings PostgresStore::GetSettings() {
+    return *settings_cache_.Get("", [&] { return std::optional<Settings>(LoadSettings()); });
+}
+
+Settings PostgresStore::LoadSettings() {
     return PgRead(*pool_, [&](PgConnection& c) {
         const PgResult r = c.Run(kPgSelectSettings, "get settings");
         Settings settings;
@@ -317,6 +328,7 @@ void PostgresStore::PutSettings(const Settings& settings) {
         params.Int(settings.order_cutoff_minute).Text(nlohmann::json(settings.message_prices).dump());
         c.Run(kPgUpsertSettings, params, "put settings");
     });
+    settings_cache_.Invalidate();
 }
 
 void PostgresStore::InsertToken(const ApiToken& token) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "store/business_store.h"
+#include "store/read_cache.h"
 #include "store/store.h"
 
 namespace notify {
@@ -104,9 +105,19 @@ public:
     std::int64_t QueueDepth() override;
     std::optional<TimeMs> NextDueAt() override;
 
+    // How old a node's copy of the settings and templates may get: a change made on another node
+    // is seen here within this time (issue 10: within a second); this node's own at once.
+    static constexpr std::chrono::milliseconds kSharedReadMaxAge{500};
+
 private:
+    Settings LoadSettings();
+    std::optional<Template> LoadTemplate(std::string_view name);
+
     std::unique_ptr<PgPool> pool_;
     PostgresBusinessStore business_;
+    // Read on every send (on the I/O threads for POST /send-message): a copy saves a round trip.
+    ReadCache<Settings> settings_cache_{kSharedReadMaxAge};
+    ReadCache<Template> template_cache_{kSharedReadMaxAge};
 };
 
 }  // namespace notify
