@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/clock.h"
 #include "common/errors.h"
 #include "notify/counters.h"
 #include "notify/status.h"
@@ -27,20 +28,6 @@ constexpr int kMaxHistoryLimit = 1000;
 // pg_advisory_lock's key for Migrate: "ntfy" in ASCII. Several nodes starting at once migrate one
 // after the other.
 constexpr std::int64_t kMigrationLockKey = 0x6E746679;
-
-TimeMs SystemNowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t MigrationVersion(const std::string& name) {
-    std::int64_t version = 0;
-    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), version);
-    if (ec != std::errc() || end == name.data()) {
-        throw std::logic_error("migration file name must start with its version number: " + name);
-    }
-    return version;
-}
 
 Template ReadTemplate(const PgResult& r, int row) {
     Template tmpl;
@@ -196,7 +183,7 @@ int PostgresStore::Migrate() {
         c.Exec("BEGIN", operation);
         try {
             c.Exec(file.sql.c_str(), operation);
-            c.Run(kPgInsertMigration, PgParams().Int(version).Text(file.name).Int(SystemNowMs()), operation);
+            c.Run(kPgInsertMigration, PgParams().Int(version).Text(file.name).Int(SystemClock().NowMs()), operation);
             c.Exec("COMMIT", operation);
         } catch (const PgStatementError& error) {
             RollbackQuietly(c, operation);

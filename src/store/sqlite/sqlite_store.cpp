@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/log_context.h"
 #include "notify/counters.h"
@@ -24,20 +25,6 @@ namespace notify {
 namespace {
 
 constexpr int kMaxHistoryLimit = 1000;
-
-TimeMs SystemNowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t MigrationVersion(const std::string& name) {
-    std::int64_t version = 0;
-    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), version);
-    if (ec != std::errc() || end == name.data()) {
-        throw std::logic_error("migration file name must start with its version number: " + name);
-    }
-    return version;
-}
 
 // What a message is counted under now: its status, creation time and type.
 struct CountedAs {
@@ -115,7 +102,7 @@ int SqliteStore::Migrate() {
             Statement record(c, kInsertMigration, operation);
             record.BindInt(1, version);
             record.BindText(2, file.name);
-            record.BindInt(3, SystemNowMs());
+            record.BindInt(3, SystemClock().NowMs());
             record.Run();
         }
         transaction.Commit();
