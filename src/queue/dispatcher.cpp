@@ -34,8 +34,10 @@ Dispatcher::Dispatcher(Store& store, Provider& provider, const Clock& clock, Ran
       random_(random),
       policy_(policy),
       throughput_(throughput),
-      limiter_(throughput.rate_per_second, clock),
-      hold_(throughput.probe_interval_ms) {}
+      pacing_(store.SharedPacing() != nullptr
+                  ? MakeSharedSendPacing(*store.SharedPacing(), throughput.rate_per_second,
+                                         throughput.probe_interval_ms, clock)
+                  : MakeLocalSendPacing(throughput.rate_per_second, throughput.probe_interval_ms, clock.NowMs())) {}
 
 DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& lease_owner, bool from_queue) {
     DispatchResult result;
@@ -73,8 +75,7 @@ DispatchResult Dispatcher::Dispatch(const Message& message, const std::string& l
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
         Observe(result.outcome, result.attempt.started_at, clock_.NowMs());
         if (result.outcome.kind != SendOutcome::Kind::kAccepted) {
-            std::lock_guard lock(mutex_);
-            gaps_.Release(message.phone, result.attempt.started_at);  // the phone got nothing
+            pacing_->ReleaseRecipient(message.phone, result.attempt.started_at);  // the phone got nothing
         }
     }
 
@@ -187,19 +188,16 @@ std::size_t Dispatcher::PendingRecords() const {
 std::optional<TimeMs> Dispatcher::Admit(const Message& message, bool from_queue, TimeMs now) {
     // Read per send so that a PUT /settings applies at once; the gap is in whole seconds.
     const TimeMs gap_ms = static_cast<TimeMs>(store_.GetSettings().recipient_min_gap_seconds) * 1000;
-    {
-        std::lock_guard lock(mutex_);
-        if (hold_.Admit(now, from_queue) == SendingHold::Admission::kHeld) {
-            return now;  // due at once; the processor claims nothing but probes until the hold lifts
-        }
-        if (auto gap_ends = gaps_.Reserve(message.phone, now, gap_ms)) return *gap_ends;
+    if (pacing_->AdmitHold(now, from_queue) == SendingHold::Admission::kHeld) {
+        return now;  // due at once; the processor claims nothing but probes until the hold lifts
     }
-    // The limiter answers the wait; an immediate send takes no wait at all (it is queued and
+    if (auto gap_ends = pacing_->ReserveRecipient(message.phone, now, gap_ms)) return *gap_ends;
+    // The bucket answers the wait; an immediate send takes no wait at all (it is queued and
     // answered 202), the queue processor waits briefly for a token rather than reschedule.
-    for (TimeMs wait = limiter_.TryAcquire(); wait > 0; wait = limiter_.TryAcquire()) {
+    for (TimeMs wait = pacing_->TryAcquireToken(clock_.NowMs()); wait > 0;
+         wait = pacing_->TryAcquireToken(clock_.NowMs())) {
         if (!from_queue || wait > throughput_.max_token_wait_ms) {
-            std::lock_guard lock(mutex_);
-            gaps_.Release(message.phone, now);
+            pacing_->ReleaseRecipient(message.phone, now);
             return clock_.NowMs() + wait;
         }
         clock_.SleepFor(wait);  // another thread may take the token first; then we wait again
@@ -223,15 +221,13 @@ void Dispatcher::Observe(const SendOutcome& outcome, TimeMs admitted_at, TimeMs 
     if (outcome.kind == SendOutcome::Kind::kRetryable && outcome.retry_after && !outcome.stops_all_sending) {
         // The provider asked the whole sender to slow down, not just this message.
         const TimeMs until = now + outcome.retry_after->count() * 1000;
-        if (until > limiter_.HeldUntil()) {
+        if (pacing_->ThrottleUntil(until)) {
             spdlog::warn("provider asked to slow down (HTTP {}): no provider call for {} s", outcome.http_status,
                          outcome.retry_after->count());
         }
-        limiter_.HoldUntil(until);
     }
-    std::lock_guard lock(mutex_);
     if (outcome.stops_all_sending) {
-        if (hold_.OnStopAll(outcome.error, now)) {
+        if (pacing_->OnStopAll(outcome.error, now)) {
             spdlog::error(
                 "sending held: the provider refuses every message ({}); messages stay queued, one is "
                 "tried every {} ms, and PUT /settings lifts the hold",
@@ -243,16 +239,16 @@ void Dispatcher::Observe(const SendOutcome& outcome, TimeMs admitted_at, TimeMs 
     // account works; a timeout or a 5xx shows nothing either way.
     const bool account_works = outcome.kind == SendOutcome::Kind::kAccepted ||
                                (outcome.kind == SendOutcome::Kind::kPermanent && outcome.http_status != 0);
-    if (account_works && hold_.OnHealthy(admitted_at)) {
+    if (account_works && pacing_->OnHealthy(admitted_at)) {
         spdlog::info("sending resumes: the provider answered a probe normally");
     }
 }
 
 SendGate Dispatcher::Gate(TimeMs now) const {
     SendGate gate;
-    const TimeMs throttled_until = limiter_.HeldUntil();
-    std::lock_guard lock(mutex_);
-    switch (hold_.Peek(now)) {
+    const SendPacing::Look look = pacing_->Peek(now);
+    const TimeMs throttled_until = look.throttled_until;
+    switch (look.hold) {
         case SendingHold::Admission::kSend:
             break;
         case SendingHold::Admission::kProbe:
@@ -260,7 +256,7 @@ SendGate Dispatcher::Gate(TimeMs now) const {
             break;
         case SendingHold::Admission::kHeld:
             gate.kind = SendGate::Kind::kClosed;
-            gate.reopens_at = hold_.next_probe_at().value_or(now);
+            gate.reopens_at = look.next_probe_at.value_or(now);
             break;
     }
     if (throttled_until > now) {
@@ -273,17 +269,15 @@ SendGate Dispatcher::Gate(TimeMs now) const {
 SendingStatus Dispatcher::Status() const {
     SendingStatus status;
     const TimeMs now = clock_.NowMs();
-    const TimeMs throttled_until = limiter_.HeldUntil();
-    if (throttled_until > now) status.throttled_until = throttled_until;
-    std::lock_guard lock(mutex_);
-    status.fault = hold_.fault();
-    status.next_probe_at = hold_.next_probe_at();
+    const SendPacing::Look look = pacing_->Peek(now);
+    if (look.throttled_until > now) status.throttled_until = look.throttled_until;
+    status.fault = look.fault;
+    status.next_probe_at = look.next_probe_at;
     return status;
 }
 
 void Dispatcher::ClearHold(const std::string& by) {
-    std::lock_guard lock(mutex_);
-    if (hold_.Clear()) spdlog::warn("sending resumes: the hold on the provider fault was lifted by {}", by);
+    if (pacing_->ClearHold()) spdlog::warn("sending resumes: the hold on the provider fault was lifted by {}", by);
 }
 
 }  // namespace notify

@@ -10,8 +10,7 @@
 #include "notify/model.h"
 #include "notify/retry.h"
 #include "providers/provider.h"
-#include "queue/rate_limiter.h"
-#include "queue/recipient_gap.h"
+#include "queue/send_pacing.h"
 #include "queue/sending_hold.h"
 #include "store/store.h"
 
@@ -101,10 +100,8 @@ private:
     RandomSource& random_;
     RetryPolicy policy_;
     ThroughputOptions throughput_;
-    RateLimiter limiter_;
-    mutable std::mutex mutex_;  // guards hold_ and gaps_
-    SendingHold hold_;
-    RecipientGap gaps_;
+    // In memory for one process; in the database when the store is shared by several nodes.
+    std::unique_ptr<SendPacing> pacing_;
     mutable std::mutex pending_mutex_;
     std::vector<AttemptResult> pending_records_;
 };

@@ -10,6 +10,11 @@ TokenBucket::TokenBucket(int rate_per_second, TimeMs now)
       units_(capacity_),
       refilled_at_(now) {}
 
+TokenBucket::TokenBucket(int rate_per_second, const State& state) : TokenBucket(rate_per_second, state.refilled_at) {
+    units_ = std::clamp<std::int64_t>(state.units, 0, capacity_);  // a rate lowered since: no more than it holds
+    held_until_ = state.held_until;
+}
+
 void TokenBucket::Refill(TimeMs now) {
     if (now <= refilled_at_) return;  // a clock that steps back gives nothing and takes nothing
     const std::int64_t elapsed = now - refilled_at_;

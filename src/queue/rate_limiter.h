@@ -12,7 +12,16 @@ namespace notify {
 // unlimited, except for HoldUntil, which applies whatever the rate.
 class TokenBucket final {
 public:
+    // What the bucket holds, so that several nodes can keep one bucket in their shared database.
+    struct State {
+        std::int64_t units = 0;  // 1000 per token
+        TimeMs refilled_at = 0;
+        TimeMs held_until = 0;
+    };
+
     TokenBucket(int rate_per_second, TimeMs now);
+    // A bucket as it was left (State from state()), paced at `rate_per_second`.
+    TokenBucket(int rate_per_second, const State& state);
 
     // Takes a token when one is free at `now` and returns 0; otherwise takes nothing and returns
     // how many milliseconds until one will be.
@@ -22,6 +31,7 @@ public:
     // sender resumes at the steady rate instead of with a burst.
     void HoldUntil(TimeMs until);
     TimeMs held_until() const { return held_until_; }
+    State state() const { return {units_, refilled_at_, held_until_}; }
 
 private:
     static constexpr std::int64_t kUnitsPerToken = 1000;  // integer arithmetic: rate units accrue each ms

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/clock.h"
 
@@ -21,6 +22,9 @@ public:
     enum class Admission { kSend, kProbe, kHeld };
 
     explicit SendingHold(TimeMs probe_interval_ms) : probe_interval_ms_(probe_interval_ms) {}
+    // A hold as it was left (fault() and the next probe), for nodes that share it through their database.
+    SendingHold(TimeMs probe_interval_ms, std::optional<Fault> fault, TimeMs next_probe_at)
+        : probe_interval_ms_(probe_interval_ms), fault_(std::move(fault)), next_probe_at_(next_probe_at) {}
 
     // Whether a send may go out now. While held, a caller that may probe gets kProbe once per
     // interval (taking this interval's probe); everything else gets kHeld.

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "notify/model.h"
 #include "notify/retry.h"
+#include "store/pacing_store.h"
 
 namespace notify {
 
@@ -115,6 +116,10 @@ public:
     // The business API's rows (src/store/business_store.h), in the same database: a business write
     // and its message share one transaction.
     virtual BusinessStore& Business() = 0;
+
+    // The pacing of provider calls shared by every process on this database; nullptr when the
+    // store serves one process (SQLite), which then paces in memory.
+    virtual PacingStore* SharedPacing() { return nullptr; }
 
     // Migrations (idempotent). Migrate returns how many were applied now.
     virtual std::vector<MigrationState> MigrationStatus() = 0;

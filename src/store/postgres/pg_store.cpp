@@ -122,7 +122,8 @@ PostgresStore::PostgresStore(std::string url) : PostgresStore(std::move(url), Op
 PostgresStore::PostgresStore(std::string url, Options options)
     : pool_(std::make_unique<PgPool>(std::move(url), options.pool_size, options.connect_timeout,
                                      options.statement_timeout)),
-      business_(*pool_) {
+      business_(*pool_),
+      pacing_(*pool_) {
     PgLease check(*pool_);  // fails now, not on the first request, when the URL is wrong
 }
 

@@ -37,6 +37,21 @@ private:
     PgPool& pool_;
 };
 
+// The pacing of provider calls that every node on the database shares (pg_pacing.cpp).
+class PostgresPacingStore final : public PacingStore {
+public:
+    explicit PostgresPacingStore(PgPool& pool) : pool_(pool) {}
+
+    PacingState ReadPacing() override;
+    void UpdatePacing(const std::function<void(PacingState&)>& decide) override;
+    std::optional<TimeMs> ReserveRecipient(std::string_view phone, TimeMs now, TimeMs gap_ms) override;
+    void ReleaseRecipient(std::string_view phone, TimeMs reserved_at) override;
+    void ForgetRecipientsBefore(TimeMs cutoff) override;
+
+private:
+    PgPool& pool_;
+};
+
 // The store on a PostgreSQL database (DATABASE_URL=postgresql://...), through libpq: a small pool
 // of connections, each statement prepared once per connection, every write one READ COMMITTED
 // transaction (retried on a deadlock), claims with FOR UPDATE SKIP LOCKED so that several
@@ -61,6 +76,7 @@ public:
     PostgresStore& operator=(const PostgresStore&) = delete;
 
     BusinessStore& Business() override { return business_; }
+    PacingStore* SharedPacing() override { return &pacing_; }
 
     std::vector<MigrationState> MigrationStatus() override;
     int Migrate() override;
@@ -115,6 +131,7 @@ private:
 
     std::unique_ptr<PgPool> pool_;
     PostgresBusinessStore business_;
+    PostgresPacingStore pacing_;
     // Read on every send (on the I/O threads for POST /send-message): a copy saves a round trip.
     ReadCache<Settings> settings_cache_{kSharedReadMaxAge};
     ReadCache<Template> template_cache_{kSharedReadMaxAge};
