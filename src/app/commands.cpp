@@ -516,6 +516,8 @@ int RunServe(const Config& config) {
     HttpServer server(std::move(server_options), [&router](HttpRequest& request) { return router.Handle(request); });
     server.Start();
     processor.Start();
+    // Several nodes on one database: another node's new message wakes this one's processor.
+    const std::unique_ptr<WorkWatch> new_work = store->WatchNewWork([&processor] { processor.Wake(); });
     Retention retention(*store, clock, RetentionOptions{.days = config.retention_days});
     retention.Start();
     if (config.retention_days > 0) {

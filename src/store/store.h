@@ -106,6 +106,12 @@ public:
     virtual void RecordTokenUse(std::string_view token_hash, TimeMs at) = 0;
 };
 
+// Ends a Store::WatchNewWork when destroyed (its thread is joined: no call after).
+class WorkWatch {
+public:
+    virtual ~WorkWatch() = default;
+};
+
 // The one I/O seam to persistence. Implementations: SqliteStore (embedded default), PostgresStore.
 // Every method is safe to call from several threads. Failures to reach or use the database
 // throw StoreUnavailable; nothing else is expected to throw.
@@ -120,6 +126,14 @@ public:
     // The pacing of provider calls shared by every process on this database; nullptr when the
     // store serves one process (SQLite), which then paces in memory.
     virtual PacingStore* SharedPacing() { return nullptr; }
+    // Calls on_new_work, from a thread of its own, soon after any process on this database queues
+    // a message (and once after each reconnection, in case one was missed), so that idle nodes
+    // need not wait for their next poll. nullptr when the store serves one process (its own sends
+    // wake its processor directly).
+    virtual std::unique_ptr<WorkWatch> WatchNewWork(std::function<void()> on_new_work) {
+        (void)on_new_work;
+        return nullptr;
+    }
 
     // Migrations (idempotent). Migrate returns how many were applied now.
     virtual std::vector<MigrationState> MigrationStatus() = 0;

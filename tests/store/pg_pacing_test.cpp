@@ -1,12 +1,14 @@
-// The pacing of provider calls that nodes on one PostgreSQL database share (PostgresPacingStore
-// under MakeSharedSendPacing): three stores on one database stand for three nodes, each with its
-// own connections, deciding at once.
+// What nodes on one PostgreSQL database share: the pacing of provider calls (PostgresPacingStore
+// under MakeSharedSendPacing) and the wake-up on new work (LISTEN/NOTIFY). Stores on one database
+// stand for nodes, each with its own connections, deciding at once.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "common/clock.h"
 #include "queue/send_pacing.h"
 #include "store/postgres/pg_store.h"
+#include "store_test_support.h"
 #include "support/pg_cluster.h"
 
 namespace notify::store_test {
@@ -96,6 +99,56 @@ TEST(PostgresSharedPacing, AHoldStartedOnOneNodeIsSeenByTheOthersAndSurvivesThei
     EXPECT_TRUE(second->ClearHold());
     PacingState state = nodes.stores[2]->SharedPacing()->ReadPacing();
     EXPECT_FALSE(state.fault_error.has_value());
+}
+
+// Counts WatchNewWork's calls; waits (bounded) for the next.
+class WakeCounter {
+public:
+    void Wake() {
+        std::lock_guard lock(mutex_);
+        ++count_;
+        changed_.notify_all();
+    }
+    bool WaitBeyond(int seen, std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, limit, [&] { return count_ > seen; });
+    }
+    int count() {
+        std::lock_guard lock(mutex_);
+        return count_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int count_ = 0;
+};
+
+TEST(PostgresNewWork, AMessageQueuedOnOneNodeWakesTheOthersListener) {
+    Nodes nodes;
+    WakeCounter wakes;
+    const auto watch = nodes.stores[0]->WatchNewWork([&] { wakes.Wake(); });
+    ASSERT_NE(watch, nullptr);
+    ASSERT_TRUE(wakes.WaitBeyond(0, std::chrono::seconds(10)));  // once when it starts listening
+    const int before = wakes.count();
+    nodes.stores[1]->Enqueue(MakeMessage("msg-from-node-1", kStart), kStart, std::nullopt);
+    EXPECT_TRUE(wakes.WaitBeyond(before, std::chrono::seconds(10)));
+}
+
+TEST(PostgresNewWork, NoWakeWithoutNewWorkAndNoneAfterTheWatchEnds) {
+    Nodes nodes;
+    WakeCounter wakes;
+    {
+        const auto watch = nodes.stores[0]->WatchNewWork([&] { wakes.Wake(); });
+        ASSERT_TRUE(wakes.WaitBeyond(0, std::chrono::seconds(10)));
+        // Changing settings queues nothing: no wake.
+        nodes.stores[1]->PutSettings(nodes.stores[1]->GetSettings());
+        EXPECT_FALSE(wakes.WaitBeyond(1, std::chrono::milliseconds(300)));
+    }
+    const int after_end = wakes.count();
+    nodes.stores[1]->Enqueue(MakeMessage("msg-after-the-watch", kStart), kStart, std::nullopt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(wakes.count(), after_end);
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 #include "store/postgres/pg_connection.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <tuple>
 
 #include "common/errors.h"
@@ -63,6 +67,21 @@ PgConnection::~PgConnection() {
 
 bool PgConnection::Healthy() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
+int PgConnection::WaitForNotifications(std::chrono::milliseconds timeout) {
+    const int socket = PQsocket(conn_);
+    if (socket < 0) ThrowPgUnavailable("listen", "the connection is closed");
+    pollfd ready{socket, POLLIN, 0};
+    const int polled = poll(&ready, 1, static_cast<int>(timeout.count()));
+    if (polled < 0 && errno != EINTR) ThrowPgUnavailable("listen", std::strerror(errno));
+    if (polled > 0 && PQconsumeInput(conn_) == 0) ThrowPgUnavailable("listen", PQerrorMessage(conn_));
+    int count = 0;
+    while (PGnotify* notification = PQnotifies(conn_)) {
+        PQfreemem(notification);
+        ++count;
+    }
+    return count;
+}
+
 PgResult PgConnection::Check(PGresult* raw, std::string_view operation) {
     PgResult result(raw);
     if (raw == nullptr) ThrowPgUnavailable(operation, PQerrorMessage(conn_));
@@ -122,6 +141,10 @@ PgPool::PgPool(std::string url, std::size_t max_size, std::chrono::milliseconds 
       max_size_(std::max<std::size_t>(1, max_size)),
       connect_timeout_(connect_timeout),
       statement_timeout_(statement_timeout) {}
+
+std::unique_ptr<PgConnection> PgPool::Connect() const {
+    return std::make_unique<PgConnection>(url_, connect_timeout_, statement_timeout_);
+}
 
 std::unique_ptr<PgConnection> PgPool::Acquire() {
     {

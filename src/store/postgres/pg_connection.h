@@ -118,6 +118,9 @@ public:
 
     // False once the server went away: the pool drops it.
     bool Healthy() const;
+    // After LISTEN: waits up to `timeout` for notifications and returns how many came (0 on
+    // timeout). Throws StoreUnavailable when the connection breaks.
+    int WaitForNotifications(std::chrono::milliseconds timeout);
 
     // The statistics counter changes of the open write transaction, written before it commits.
     std::vector<CounterChange>& counters() { return counters_; }
@@ -141,6 +144,8 @@ public:
            std::chrono::milliseconds statement_timeout);
 
     std::unique_ptr<PgConnection> Acquire();
+    // A connection of the pool's settings that is not the pool's (a listener's).
+    std::unique_ptr<PgConnection> Connect() const;
     void Release(std::unique_ptr<PgConnection> connection);
 
 private:

@@ -77,6 +77,7 @@ public:
 
     BusinessStore& Business() override { return business_; }
     PacingStore* SharedPacing() override { return &pacing_; }
+    std::unique_ptr<WorkWatch> WatchNewWork(std::function<void()> on_new_work) override;
 
     std::vector<MigrationState> MigrationStatus() override;
     int Migrate() override;

@@ -1,4 +1,4 @@
--- The pacing of provider calls that every node on this database shares (src/queue/send_pacing.h),
+-- What several nodes on one database share. The pacing of provider calls (src/queue/send_pacing.h),
 -- so that three nodes at 80 messages/s send 80/s together, a provider's Retry-After and the hold
 -- after a stop-all fault stop every node, and the per-recipient gap holds across nodes.
 
@@ -21,3 +21,14 @@ CREATE TABLE recipient_last_sends (
     sent_at BIGINT NOT NULL
 );
 CREATE INDEX recipient_last_sends_by_time ON recipient_last_sends (sent_at);
+
+-- A new queue entry wakes the idle nodes (LISTEN notifyd_new_work; PostgresStore::WatchNewWork)
+-- at its commit, instead of their next poll. One notification per statement: a batch is one.
+CREATE FUNCTION notifyd_notify_new_work() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('notifyd_new_work', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER notifications_queue_new_work AFTER INSERT ON notifications_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION notifyd_notify_new_work();
