@@ -36,6 +36,8 @@
 #include "queue/processor.h"
 #include "queue/retention.h"
 #include "queue/send_service.h"
+#include "store/migrations.h"
+#include "store/postgres/pg_backup.h"
 #include "store/sqlite/sqlite_backup.h"
 #include "store/store.h"
 
@@ -121,43 +123,61 @@ std::unique_ptr<Store> OpenMigratedStore(const Config& config) {
 
 }  // namespace
 
-int RunMigrate(const Config& config, bool status_only) {
+int RunMigrate(const Config& config, bool status_only, std::optional<std::int64_t> to_version) {
     auto store = OpenStore(config.database_url);
-    if (!status_only) {
+    if (to_version) {
+        int changed = 0;
+        try {
+            changed = store->MigrateTo(*to_version);
+        } catch (const MigrationError& e) {
+            std::cerr << "migrate: " << e.what() << std::endl;
+            return 2;
+        }
+        std::cout << (changed == 0 ? "database is already at version " + std::to_string(*to_version)
+                                   : "migrated to version " + std::to_string(*to_version) + ": " +
+                                         std::to_string(changed) + " migration(s) applied or rolled back")
+                  << std::endl;
+    } else if (!status_only) {
         const int applied = store->Migrate();
         std::cout << (applied == 0 ? "database is up to date" : "applied " + std::to_string(applied) + " migration(s)")
                   << std::endl;
     }
+    bool pending = false;
     for (const auto& m : store->MigrationStatus()) {
         std::cout << (m.applied ? "applied  " : "pending  ") << m.name;
         if (m.applied_at) std::cout << "  " << FormatIsoTime(*m.applied_at);
         std::cout << "\n";
+        pending = pending || !m.applied;
     }
-    std::cout << "templates: " << store->ListTemplates().size() << std::endl;
+    // The templates are read with the latest schema: an older one (after `--to`) has no count.
+    if (!pending) std::cout << "templates: " << store->ListTemplates().size() << "\n";
+    std::cout.flush();
     return 0;
 }
 
-namespace {
-
-std::string SqlitePathForBackup(const Config& config) {
-    const std::optional<std::string> path = SqlitePathOf(config.database_url);
-    if (!path) {
-        throw BackupError("backup and restore of PostgreSQL are not built yet; use pg_dump -Fc and pg_restore");
-    }
-    return *path;
-}
-
-}  // namespace
-
 int RunBackup(const Config& config, const std::string& out_path) {
-    const BackupSummary summary = BackupSqliteDatabase(SqlitePathForBackup(config), out_path);
+    const std::optional<std::string> sqlite_path = SqlitePathOf(config.database_url);
+    if (!sqlite_path) {
+        const BackupSummary summary = BackupPostgresDatabase(config.database_url, out_path);
+        std::cout << "backup written to " << out_path << " (pg_dump custom format): " << summary.messages
+                  << " message(s) when the dump started, schema " << summary.schema << std::endl;
+        return 0;
+    }
+    const BackupSummary summary = BackupSqliteDatabase(*sqlite_path, out_path);
     std::cout << "backup written to " << out_path << ": " << summary.messages << " message(s), schema "
               << summary.schema << std::endl;
     return 0;
 }
 
 int RunRestore(const Config& config, const std::string& backup_path) {
-    const std::string database_path = SqlitePathForBackup(config);
+    const std::optional<std::string> sqlite_path = SqlitePathOf(config.database_url);
+    if (!sqlite_path) {
+        const BackupSummary restored = RestorePostgresDatabase(backup_path, config.database_url);
+        std::cout << "restored " << backup_path << " into the PostgreSQL database: " << restored.messages
+                  << " message(s), schema " << restored.schema << std::endl;
+        return 0;
+    }
+    const std::string& database_path = *sqlite_path;
     const RestoreSummary summary = RestoreSqliteDatabase(backup_path, database_path, SystemClock().NowMs());
     if (!summary.previous_saved_as.empty()) {
         std::cout << "the database it replaced is kept as " << summary.previous_saved_as << std::endl;

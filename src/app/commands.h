@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -9,15 +10,16 @@ namespace notify {
 
 // The subcommands of notifyd (see the contract's Commands table). Each returns the exit code.
 int RunServe(const Config& config);
-int RunMigrate(const Config& config, bool status_only);
+// to_version: `migrate --to VERSION`, applying or rolling back to it (2 when it cannot be reached).
+int RunMigrate(const Config& config, bool status_only, std::optional<std::int64_t> to_version);
 // expires_in: empty for a token that lasts until revoked, else e.g. "90d" (ParseTokenLifetime).
 int RunTokenCreate(const Config& config, const std::string& role, const std::string& name,
                    const std::string& expires_in);
 int RunTokenList(const Config& config);
 int RunTokenRevoke(const Config& config, const std::string& name);
 int RunProcessQueue(const Config& config, bool force);
-// An online, checked copy of the SQLite database (safe while serving); restore replaces the
-// database with one (stop the service first). PostgreSQL: not yet.
+// An online, checked copy of the database (safe while serving); restore replaces the database with
+// one (stop the service first). SQLite: the online backup API; PostgreSQL: pg_dump and pg_restore.
 int RunBackup(const Config& config, const std::string& out_path);
 int RunRestore(const Config& config, const std::string& backup_path);
 // Checks a deployment, one line per check (or JSON); 1 when any check failed. `config` is nullopt

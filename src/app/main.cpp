@@ -2,7 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <iostream>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/config.h"
@@ -16,7 +18,13 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve", "start the HTTP API and the background queue processor");
     auto* migrate = app.add_subcommand("migrate", "apply pending database migrations (idempotent)");
     bool status_only = false;
-    migrate->add_flag("--status", status_only, "list applied and pending migrations, apply nothing");
+    auto* status_flag =
+        migrate->add_flag("--status", status_only, "list applied and pending migrations, apply nothing");
+    std::optional<std::int64_t> migrate_to;
+    migrate
+        ->add_option("--to", migrate_to,
+                     "apply or roll back (with the down migrations) to this version; 0 removes every table")
+        ->excludes(status_flag);
     auto* token = app.add_subcommand("token", "manage API tokens");
     token->require_subcommand(1);
     auto* create = token->add_subcommand("create", "print a new bearer token once (stored hashed)");
@@ -71,7 +79,7 @@ int main(int argc, char** argv) {
                          reports ? stderr : stdout);
     try {
         if (*serve) return notify::RunServe(config);
-        if (*migrate) return notify::RunMigrate(config, status_only);
+        if (*migrate) return notify::RunMigrate(config, status_only, migrate_to);
         if (*create) return notify::RunTokenCreate(config, role, name, expires_in);
         if (*list) return notify::RunTokenList(config);
         if (*revoke) return notify::RunTokenRevoke(config, revoke_name);

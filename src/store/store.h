@@ -135,9 +135,14 @@ public:
         return nullptr;
     }
 
-    // Migrations (idempotent). Migrate returns how many were applied now.
+    // Migrations (idempotent). Migrate applies every pending one and returns how many it applied now.
+    // MigrateTo applies the pending ones up to `version` and rolls back those above it with their
+    // down migrations, newest first, each in its own transaction; it returns how many it applied or
+    // rolled back. It throws MigrationError (store/migrations.h), changing nothing, for a version
+    // above the latest this build knows or a rollback through a version without a down migration.
     virtual std::vector<MigrationState> MigrationStatus() = 0;
     virtual int Migrate() = 0;
+    virtual int MigrateTo(std::int64_t version) = 0;
     virtual void Ping() = 0;
 
     virtual std::vector<Template> ListTemplates() = 0;

@@ -22,6 +22,7 @@ public:
     BusinessStore& Business() override { return inner_.Business(); }
     std::vector<MigrationState> MigrationStatus() override { return inner_.MigrationStatus(); }
     int Migrate() override { return inner_.Migrate(); }
+    int MigrateTo(std::int64_t version) override { return inner_.MigrateTo(version); }
     void Ping() override {
         if (down.load()) throw StoreUnavailable("the test took the store down");
         inner_.Ping();

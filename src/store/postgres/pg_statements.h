@@ -21,6 +21,7 @@ inline constexpr const char* kPgSelectMigrations =
 inline constexpr const char* kPgMigrationApplied = "SELECT 1 FROM schema_migrations WHERE version = $1";
 inline constexpr const char* kPgInsertMigration =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+inline constexpr const char* kPgDeleteMigration = "DELETE FROM schema_migrations WHERE version = $1";
 inline constexpr const char* kPgMigrationLock = "SELECT pg_advisory_lock($1)";
 inline constexpr const char* kPgMigrationUnlock = "SELECT pg_advisory_unlock($1)";
 

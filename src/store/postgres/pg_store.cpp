@@ -156,7 +156,11 @@ std::vector<MigrationState> PostgresStore::MigrationStatus() {
     });
 }
 
-int PostgresStore::Migrate() {
+int PostgresStore::Migrate() { return RunMigrations(std::nullopt); }
+
+int PostgresStore::MigrateTo(std::int64_t version) { return RunMigrations(version); }
+
+int PostgresStore::RunMigrations(std::optional<std::int64_t> target) {
     constexpr const char* kOperation = "migrate";
     PgLease lease(*pool_);
     PgConnection& c = *lease;
@@ -175,16 +179,28 @@ int PostgresStore::Migrate() {
             }
         }
     } unlock{c};
+    // Under the lock the applied versions stay as read: every migrator takes it.
+    std::vector<std::int64_t> applied_before;
+    const PgResult exists = c.Run(kPgMigrationsTableExists, kOperation);
+    if (exists.Rows() > 0 && exists.Bool(0, 0)) {
+        const PgResult rows = c.Run(kPgSelectMigrations, kOperation);
+        for (int i = 0; i < rows.Rows(); ++i) applied_before.push_back(rows.Int(i, 0));
+    }
+    // Throws before anything changes when the target cannot be reached.
+    const std::vector<MigrationStep> steps = PlanMigration(EmbeddedPostgresMigrations(), applied_before, target);
     c.Exec(kPgCreateMigrationsTable, kOperation);
     int applied = 0;
-    for (const MigrationFile& file : EmbeddedPostgresMigrations()) {
-        const std::int64_t version = MigrationVersion(file.name);
-        const std::string operation = "apply migration " + file.name;
-        if (c.Run(kPgMigrationApplied, PgParams().Int(version), operation).Rows() > 0) continue;
+    for (const MigrationStep& step : steps) {
+        const std::string operation = (step.down ? "roll back migration " : "apply migration ") + step.name;
         c.Exec("BEGIN", operation);
         try {
-            c.Exec(file.sql.c_str(), operation);
-            c.Run(kPgInsertMigration, PgParams().Int(version).Text(file.name).Int(SystemClock().NowMs()), operation);
+            c.Exec(step.sql->c_str(), operation);
+            if (step.down) {
+                c.Run(kPgDeleteMigration, PgParams().Int(step.version), operation);
+            } else {
+                c.Run(kPgInsertMigration, PgParams().Int(step.version).Text(step.name).Int(SystemClock().NowMs()),
+                      operation);
+            }
             c.Exec("COMMIT", operation);
         } catch (const PgStatementError& error) {
             RollbackQuietly(c, operation);
@@ -194,7 +210,7 @@ int PostgresStore::Migrate() {
             throw;
         }
         ++applied;
-        spdlog::info("store: applied migration {}", file.name);
+        spdlog::info("store: {} migration {}", step.down ? "rolled back" : "applied", step.name);
     }
     settings_cache_.Invalidate();  // a migration may seed or change them
     template_cache_.Invalidate();

@@ -81,6 +81,7 @@ public:
 
     std::vector<MigrationState> MigrationStatus() override;
     int Migrate() override;
+    int MigrateTo(std::int64_t version) override;
     void Ping() override;
 
     std::vector<Template> ListTemplates() override;
@@ -127,6 +128,8 @@ public:
     static constexpr std::chrono::milliseconds kSharedReadMaxAge{500};
 
 private:
+    // Migrate (target nullopt) and MigrateTo: the steps PlanMigration gives under the advisory lock.
+    int RunMigrations(std::optional<std::int64_t> target);
     Settings LoadSettings();
     std::optional<Template> LoadTemplate(std::string_view name);
 

@@ -33,6 +33,7 @@ inline constexpr const char* kSelectMigrations =
 inline constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE version = ?1";
 inline constexpr const char* kInsertMigration =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kDeleteMigration = "DELETE FROM schema_migrations WHERE version = ?1";
 
 // Reads page 1, so a vanished or corrupt file fails here rather than later.
 inline constexpr const char* kPing = "SELECT COUNT(*) FROM sqlite_master";

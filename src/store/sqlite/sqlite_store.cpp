@@ -82,36 +82,62 @@ std::vector<MigrationState> SqliteStore::MigrationStatus() {
     });
 }
 
-int SqliteStore::Migrate() {
+int SqliteStore::Migrate() { return RunMigrations(EmbeddedMigrations(), std::nullopt); }
+
+int SqliteStore::MigrateTo(std::int64_t version) { return RunMigrations(EmbeddedMigrations(), version); }
+
+int SqliteStore::MigrateTo(std::int64_t version, const std::vector<MigrationFile>& files) {
+    return RunMigrations(files, version);
+}
+
+int SqliteStore::RunMigrations(const std::vector<MigrationFile>& files, std::optional<std::int64_t> target) {
     std::lock_guard lock(write_mutex_);
     SqliteConnection& c = *writer_;
+    std::vector<std::int64_t> applied_before;
+    {
+        constexpr const char* kOperation = "read schema_migrations";
+        bool has_table = false;
+        {
+            Statement exists(c, kMigrationsTableExists, kOperation);
+            has_table = exists.Step();
+        }
+        if (has_table) {
+            Statement select(c, kSelectMigrations, kOperation);
+            while (select.Step()) applied_before.push_back(select.Int(0));
+        }
+    }
+    // Throws before anything changes when the target cannot be reached.
+    const std::vector<MigrationStep> steps = PlanMigration(files, applied_before, target);
     c.Exec(kCreateMigrationsTable, "create schema_migrations");
-    int applied = 0;
-    for (const MigrationFile& file : EmbeddedMigrations()) {
-        const std::int64_t version = MigrationVersion(file.name);
-        const std::string operation = "apply migration " + file.name;
+    int changed = 0;
+    for (const MigrationStep& step : steps) {
+        const std::string operation = (step.down ? "roll back migration " : "apply migration ") + step.name;
         // Checked inside the transaction: another process may be migrating the same file right now.
         Transaction transaction(c, operation);
         {
             Statement done(c, kMigrationApplied, operation);
-            done.BindInt(1, version);
-            if (done.Step()) continue;
+            done.BindInt(1, step.version);
+            if (done.Step() != step.down) continue;
         }
-        c.Exec(file.sql.c_str(), operation);
-        {
+        c.Exec(step.sql->c_str(), operation);
+        if (step.down) {
+            Statement forget(c, kDeleteMigration, operation);
+            forget.BindInt(1, step.version);
+            forget.Run();
+        } else {
             Statement record(c, kInsertMigration, operation);
-            record.BindInt(1, version);
-            record.BindText(2, file.name);
+            record.BindInt(1, step.version);
+            record.BindText(2, step.name);
             record.BindInt(3, SystemClock().NowMs());
             record.Run();
         }
         transaction.Commit();
         settings_cache_.Invalidate();  // a migration may seed or change them
         template_cache_.Invalidate();
-        ++applied;
-        spdlog::info("store: applied migration {}", file.name);
+        ++changed;
+        spdlog::info("store: {} migration {}", step.down ? "rolled back" : "applied", step.name);
     }
-    return applied;
+    return changed;
 }
 
 void SqliteStore::Ping() {

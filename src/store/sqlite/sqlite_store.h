@@ -4,11 +4,13 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/business_store.h"
+#include "store/migrations.h"
 #include "store/read_cache.h"
 #include "store/sqlite/group_selection.h"
 #include "store/store.h"
@@ -58,6 +60,9 @@ public:
 
     std::vector<MigrationState> MigrationStatus() override;
     int Migrate() override;
+    int MigrateTo(std::int64_t version) override;
+    // MigrateTo over `files` instead of the embedded migrations (tests: a list without a down file).
+    int MigrateTo(std::int64_t version, const std::vector<MigrationFile>& files);
     void Ping() override;
 
     std::vector<Template> ListTemplates() override;
@@ -149,6 +154,8 @@ private:
     std::vector<WriteJob*> TakeGroup();
     void CommitLoop();
     void CommitGroup(const std::vector<WriteJob*>& group);
+    // Migrate (target nullopt) and MigrateTo: the steps PlanMigration gives, one transaction each.
+    int RunMigrations(const std::vector<MigrationFile>& files, std::optional<std::int64_t> target);
 
     const std::string path_;
 
