@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +37,21 @@ public:
     static PgCluster& Instance() {
         static PgCluster cluster;  // destroyed at exit: the server is stopped and its files removed
         return cluster;
+    }
+
+    // A cluster of the caller's own (not shared with the rest of the process), e.g. to Stop() and Start().
+    // Its commits are synchronous (the shared one's are not, for speed): a commit that was
+    // acknowledged survives Stop(), which is a crash, as it would on a real server.
+    static std::unique_ptr<PgCluster> Own() { return std::unique_ptr<PgCluster>(new PgCluster(true)); }
+
+    // Stops the server at once (pg_ctl stop -m immediate: connections are cut, as in a crash), and
+    // starts it again on the same port with the same data. Both wait until done.
+    void Stop() {
+        if (Run(StopCommand()) != 0) throw std::runtime_error("test cluster: pg_ctl stop failed");
+    }
+    void Start() {
+        if (Run(StartCommand()) != 0)
+            throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
     }
 
     // A URL of a new, empty database of the cluster.
@@ -77,7 +93,7 @@ public:
     PgCluster& operator=(const PgCluster&) = delete;
 
 private:
-    PgCluster() {
+    explicit PgCluster(bool synchronous_commit = false) : synchronous_commit_(synchronous_commit) {
         std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-pg-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("test cluster: mkdtemp failed");
         dir_ = pattern;
@@ -97,14 +113,17 @@ private:
         // failed start is tried again on another.
         for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
             port_ = FreeLoopbackPort();
-            const std::string start = AsOwner() + kBinDir + "/pg_ctl start -w -t 60 -D " + Data() + " -l " +
-                                      Log("server") + " -o \"-p " + std::to_string(port_) + " -k " + dir_.string() +
-                                      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                                      " -c full_page_writes=off\" >/dev/null 2>&1";
-            started_ = Run(start) == 0;
+            started_ = Run(StartCommand()) == 0;
         }
         if (!started_) throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
         StartWatchdog();
+    }
+
+    std::string StartCommand() const {
+        return AsOwner() + kBinDir + "/pg_ctl start -w -t 60 -D " + Data() + " -l " + Log("server") + " -o \"-p " +
+               std::to_string(port_) + " -k " + dir_.string() +
+               " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=" +
+               (synchronous_commit_ ? "on" : "off") + " -c full_page_writes=off\" >/dev/null 2>&1";
     }
 
     std::string StopCommand() const {
@@ -165,6 +184,7 @@ private:
     std::filesystem::path dir_;
     int port_ = 0;
     bool started_ = false;
+    bool synchronous_commit_ = false;
     std::atomic<int> databases_{0};
     pid_t watchdog_ = -1;
     int watchdog_pipe_ = -1;
