@@ -23,6 +23,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,7 +36,18 @@ public:
     static constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
 
     static PgCluster& Instance() {
-        static PgCluster cluster;  // destroyed at exit: the server is stopped and its files removed
+        static PgCluster cluster = [] {
+#ifdef NOTIFY_TEST_PG_SHARED_DIR
+            // The pg.* integration tests (NOTIFYD_TEST_STORE=postgres) use the cluster a ctest fixture
+            // started for the whole run (tests/support/pg_test_cluster.sh), when there is one and it
+            // answers; it is left running at exit. Other tests do not depend on the fixture's life.
+            const char* store = std::getenv("NOTIFYD_TEST_STORE");
+            if (store != nullptr && std::string(store) == "postgres") {
+                if (auto port = SharedClusterPort(NOTIFY_TEST_PG_SHARED_DIR)) return PgCluster(*port);
+            }
+#endif
+            return PgCluster();  // destroyed at exit: the server is stopped and its files removed
+        }();
         return cluster;
     }
 
@@ -56,7 +68,8 @@ public:
 
     // A URL of a new, empty database of the cluster.
     std::string CreateDatabase() {
-        const std::string name = "t_" + std::to_string(++databases_);
+        // The process id keeps the names apart on a cluster that several test processes share.
+        const std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(++databases_);
         const std::string admin = Url("postgres");
         PGconn* conn = PQconnectdb(admin.c_str());
         if (PQstatus(conn) != CONNECTION_OK) {
@@ -79,6 +92,7 @@ public:
     int port() const { return port_; }
 
     ~PgCluster() {
+        if (shared_) return;  // the fixture's: it stops it
         if (watchdog_ > 0) {
             close(watchdog_pipe_);  // the watchdog stops the server and removes the directory
             waitpid(watchdog_, nullptr, 0);
@@ -117,6 +131,23 @@ private:
         }
         if (!started_) throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
         StartWatchdog();
+    }
+
+    // A cluster started by someone else on 127.0.0.1:port; never stopped from here.
+    explicit PgCluster(int port) : port_(port), shared_(true) {}
+
+    // The port in DIR/port, when the cluster there accepts a connection.
+    static std::optional<int> SharedClusterPort(const std::filesystem::path& dir) {
+        std::ifstream in(dir / "port");
+        int port = 0;
+        if (!(in >> port) || port <= 0) return std::nullopt;
+        const std::string url =
+            "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/postgres?connect_timeout=5";
+        PGconn* conn = PQconnectdb(url.c_str());
+        const bool ok = PQstatus(conn) == CONNECTION_OK;
+        PQfinish(conn);
+        if (!ok) return std::nullopt;
+        return port;
     }
 
     std::string StartCommand() const {
@@ -185,6 +216,7 @@ private:
     int port_ = 0;
     bool started_ = false;
     bool synchronous_commit_ = false;
+    bool shared_ = false;
     std::atomic<int> databases_{0};
     pid_t watchdog_ = -1;
     int watchdog_pipe_ = -1;
