@@ -25,8 +25,9 @@ case "$action" in
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
     "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
       --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; exit 1; }
-    for attempt in 1 2 3 4 5; do
-      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    for _ in 1 2 3 4 5 6 7 8; do
+      # A random port; when it is taken the server does not start, and another is tried.
+      port=$((20000 + RANDOM % 30000))
       if "${as_owner[@]}" "$bin/pg_ctl" start -w -t 60 -D "$dir/data" -l "$dir/server.log" \
           -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
           >/dev/null 2>&1; then
