@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/pg_cluster.h"
+
 namespace notify::testing {
 namespace {
 
@@ -279,11 +281,21 @@ void FakeMyOperator::SetTemplates(const nlohmann::json& templates) {
     if (r.status != 200) throw std::runtime_error("fake templates change failed: " + r.body);
 }
 
+bool TestStoreIsPostgres() {
+    const char* store = std::getenv("NOTIFYD_TEST_STORE");
+    return store != nullptr && std::string(store) == "postgres";
+}
+
 Notifyd::Notifyd(std::map<std::string, std::string> env) {
+    std::string database_url;
+    if (env.count("DATABASE_URL") == 0) {  // a test's own URL wins; no database is made for nothing
+        database_url = TestStoreIsPostgres() ? test_support::PgCluster::Instance().CreateDatabase()
+                                             : "sqlite:" + (dir_.path() / "data" / "notifications.db").string();
+    }
     env_ = {
         {"PORT", "0"},
         {"HOST", "127.0.0.1"},
-        {"DATABASE_URL", "sqlite:" + (dir_.path() / "data" / "notifications.db").string()},
+        {"DATABASE_URL", database_url},
         {"ADMIN_TOKEN", kAdminToken},
         {"MYOPERATOR_API_SECRET", kWebhookSecret},
         {"NOTIFY_PROVIDER", "sandbox"},

@@ -113,12 +113,22 @@ private:
     int starts_ = 0;
 };
 
+// NOTIFYD_TEST_STORE=postgres: every Notifyd without its own DATABASE_URL gets a new database of the
+// test process's PostgreSQL cluster (tests/support/pg_cluster.h) instead of a SQLite file in its
+// directory. ctest runs the integration suite both ways (CMakeLists.txt).
+bool TestStoreIsPostgres();
+
+// In a test that works on the SQLite file itself (backup, file modes, ...): skip it on PostgreSQL.
+#define NOTIFYD_SQLITE_ONLY(why) \
+    if (::notify::testing::TestStoreIsPostgres()) GTEST_SKIP() << "SQLite only: " << (why)
+
 class Notifyd {
 public:
     static constexpr const char* kAdminToken = "admin-token-for-tests-7c1e0f9b";
     static constexpr const char* kWebhookSecret = "webhook-secret-for-tests-41d8";
 
-    // env: settings on top of the test defaults (sqlite in a temp dir, port 0, admin token).
+    // env: settings on top of the test defaults (sqlite in a temp dir, or a new PostgreSQL database with
+    // NOTIFYD_TEST_STORE=postgres; port 0, admin token).
     explicit Notifyd(std::map<std::string, std::string> env = {});
     ~Notifyd();
 

@@ -38,6 +38,7 @@ std::string MigrationLines(const std::string& output) {
 }
 
 TEST(MigrateTo, RollsBackToAnOlderVersionKeepingMessagesAndForwardAgain) {
+    NOTIFYD_SQLITE_ONLY("SQLite's schema versions; PostgreSQL's rollback is StoreMigrationsTest/Postgres's");
     Notifyd service;
     service.Migrate();
     service.Start();
@@ -84,6 +85,7 @@ TEST(MigrateTo, RollsBackToAnOlderVersionKeepingMessagesAndForwardAgain) {
 }
 
 TEST(MigrateTo, AnUnknownVersionExits2AndChangesNothing) {
+    NOTIFYD_SQLITE_ONLY("SQLite's schema versions; PostgreSQL's rollback is StoreMigrationsTest/Postgres's");
     Notifyd service;
     service.Migrate();
     const std::string before = MigrationLines(service.Run({"migrate", "--status"}).output);
@@ -101,6 +103,7 @@ TEST(MigrateTo, AnUnknownVersionExits2AndChangesNothing) {
 }
 
 TEST(MigrateTo, ZeroRemovesEveryTableAndMigrateMakesThemAgain) {
+    NOTIFYD_SQLITE_ONLY("SQLite's schema versions; PostgreSQL's rollback is StoreMigrationsTest/Postgres's");
     Notifyd service;
     service.Migrate();
     const auto down = service.Run({"migrate", "--to", "0"});

@@ -175,13 +175,18 @@ TEST(Commands, MigrateIsIdempotentAndStatusListsMigrations) {
     EXPECT_NE(second.output.find("up to date"), std::string::npos) << second.output;
     const auto status = service.Run({"migrate", "--status"});
     EXPECT_NE(status.output.find("applied  0001_initial.sql"), std::string::npos) << status.output;
-    EXPECT_NE(status.output.find("applied  0002_webhooks_and_opt_outs.sql"), std::string::npos) << status.output;
+    // PostgreSQL's migrations begin with one file holding the schema SQLite's 0001-0012 reach
+    // (src/store/postgres/migrations/), so it has no 0002 of that name.
+    if (!TestStoreIsPostgres()) {
+        EXPECT_NE(status.output.find("applied  0002_webhooks_and_opt_outs.sql"), std::string::npos) << status.output;
+    }
     EXPECT_EQ(status.output.find("pending"), std::string::npos) << status.output;
     EXPECT_NE(status.output.find("templates: 10"), std::string::npos) << status.output;
 }
 
 // The runbook's "Backup current database" and "Restore database from backup", with the real binary.
 TEST(Commands, BackupWhileServingThenRestoreFindsEveryMessage) {
+    NOTIFYD_SQLITE_ONLY("notifyd backup and restore copy a SQLite file; PostgreSQL uses pg_dump and pg_restore");
     TempDir fake_dir;
     FakeMyOperator fake(fake_dir.path());
     fake.Start();
@@ -369,6 +374,7 @@ TEST(Commands, RepeatedFailedAuthenticationIsAnswered429ForAWhile) {
 using test_support::ModeOf;
 
 TEST(Commands, TheDatabaseAndItsWalAreTheServiceUsersAlone) {
+    NOTIFYD_SQLITE_ONLY("the modes of the SQLite database file and its WAL");
     Notifyd service;
     const auto data = service.dir() / "data";
     ASSERT_FALSE(std::filesystem::exists(data));
@@ -384,6 +390,7 @@ TEST(Commands, TheDatabaseAndItsWalAreTheServiceUsersAlone) {
 }
 
 TEST(Commands, AnExistingDatabaseThatOthersCouldReadIsNarrowed) {
+    NOTIFYD_SQLITE_ONLY("the modes of the SQLite database file");
     Notifyd service;
     service.Migrate();
     const auto db = service.dir() / "data" / "notifications.db";

@@ -21,7 +21,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -34,13 +36,40 @@ public:
     static constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
 
     static PgCluster& Instance() {
-        static PgCluster cluster;  // destroyed at exit: the server is stopped and its files removed
+        static PgCluster cluster = [] {
+#ifdef NOTIFY_TEST_PG_SHARED_DIR
+            // The pg.* integration tests (NOTIFYD_TEST_STORE=postgres) use the cluster a ctest fixture
+            // started for the whole run (tests/support/pg_test_cluster.sh), when there is one and it
+            // answers; it is left running at exit. Other tests do not depend on the fixture's life.
+            const char* store = std::getenv("NOTIFYD_TEST_STORE");
+            if (store != nullptr && std::string(store) == "postgres") {
+                if (auto port = SharedClusterPort(NOTIFY_TEST_PG_SHARED_DIR)) return PgCluster(*port);
+            }
+#endif
+            return PgCluster();  // destroyed at exit: the server is stopped and its files removed
+        }();
         return cluster;
+    }
+
+    // A cluster of the caller's own (not shared with the rest of the process), e.g. to Stop() and Start().
+    // Its commits are synchronous (the shared one's are not, for speed): a commit that was
+    // acknowledged survives Stop(), which is a crash, as it would on a real server.
+    static std::unique_ptr<PgCluster> Own() { return std::unique_ptr<PgCluster>(new PgCluster(true)); }
+
+    // Stops the server at once (pg_ctl stop -m immediate: connections are cut, as in a crash), and
+    // starts it again on the same port with the same data. Both wait until done.
+    void Stop() {
+        if (Run(StopCommand()) != 0) throw std::runtime_error("test cluster: pg_ctl stop failed");
+    }
+    void Start() {
+        if (Run(StartCommand()) != 0)
+            throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
     }
 
     // A URL of a new, empty database of the cluster.
     std::string CreateDatabase() {
-        const std::string name = "t_" + std::to_string(++databases_);
+        // The process id keeps the names apart on a cluster that several test processes share.
+        const std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(++databases_);
         const std::string admin = Url("postgres");
         PGconn* conn = PQconnectdb(admin.c_str());
         if (PQstatus(conn) != CONNECTION_OK) {
@@ -63,6 +92,7 @@ public:
     int port() const { return port_; }
 
     ~PgCluster() {
+        if (shared_) return;  // the fixture's: it stops it
         if (watchdog_ > 0) {
             close(watchdog_pipe_);  // the watchdog stops the server and removes the directory
             waitpid(watchdog_, nullptr, 0);
@@ -77,7 +107,7 @@ public:
     PgCluster& operator=(const PgCluster&) = delete;
 
 private:
-    PgCluster() {
+    explicit PgCluster(bool synchronous_commit = false) : synchronous_commit_(synchronous_commit) {
         std::string pattern = (std::filesystem::temp_directory_path() / "notifyd-pg-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("test cluster: mkdtemp failed");
         dir_ = pattern;
@@ -97,14 +127,34 @@ private:
         // failed start is tried again on another.
         for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
             port_ = FreeLoopbackPort();
-            const std::string start = AsOwner() + kBinDir + "/pg_ctl start -w -t 60 -D " + Data() + " -l " +
-                                      Log("server") + " -o \"-p " + std::to_string(port_) + " -k " + dir_.string() +
-                                      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                                      " -c full_page_writes=off\" >/dev/null 2>&1";
-            started_ = Run(start) == 0;
+            started_ = Run(StartCommand()) == 0;
         }
         if (!started_) throw std::runtime_error("test cluster: pg_ctl start failed:\n" + Read(Log("server")));
         StartWatchdog();
+    }
+
+    // A cluster started by someone else on 127.0.0.1:port; never stopped from here.
+    explicit PgCluster(int port) : port_(port), shared_(true) {}
+
+    // The port in DIR/port, when the cluster there accepts a connection.
+    static std::optional<int> SharedClusterPort(const std::filesystem::path& dir) {
+        std::ifstream in(dir / "port");
+        int port = 0;
+        if (!(in >> port) || port <= 0) return std::nullopt;
+        const std::string url =
+            "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/postgres?connect_timeout=5";
+        PGconn* conn = PQconnectdb(url.c_str());
+        const bool ok = PQstatus(conn) == CONNECTION_OK;
+        PQfinish(conn);
+        if (!ok) return std::nullopt;
+        return port;
+    }
+
+    std::string StartCommand() const {
+        return AsOwner() + kBinDir + "/pg_ctl start -w -t 60 -D " + Data() + " -l " + Log("server") + " -o \"-p " +
+               std::to_string(port_) + " -k " + dir_.string() +
+               " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=" +
+               (synchronous_commit_ ? "on" : "off") + " -c full_page_writes=off\" >/dev/null 2>&1";
     }
 
     std::string StopCommand() const {
@@ -165,6 +215,8 @@ private:
     std::filesystem::path dir_;
     int port_ = 0;
     bool started_ = false;
+    bool synchronous_commit_ = false;
+    bool shared_ = false;
     std::atomic<int> databases_{0};
     pid_t watchdog_ = -1;
     int watchdog_pipe_ = -1;
