@@ -54,6 +54,7 @@ bench: deps
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target notifyd fake_myoperator
 	bash bench/run_bench.sh $(BENCH_BUILD_DIR)
+	bash bench/run_bench_pg.sh $(BENCH_BUILD_DIR)
 
 # libFuzzer targets (fuzz/, docs/fuzzing.md), built with clang, ASan and UBSan in their own build
 # directory. Each runs FUZZ_SECONDS on the committed corpus fuzz/corpus/<target>/ (read only) and

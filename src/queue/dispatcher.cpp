@@ -187,7 +187,11 @@ std::size_t Dispatcher::PendingRecords() const {
 
 std::optional<TimeMs> Dispatcher::Admit(const Message& message, bool from_queue, TimeMs now) {
     // Read per send so that a PUT /settings applies at once; the gap is in whole seconds.
-    const TimeMs gap_ms = static_cast<TimeMs>(store_.GetSettings().recipient_min_gap_seconds) * 1000;
+    const Settings settings = store_.GetSettings();
+    // Paused after the processor claimed this message: it goes back to the queue unsent, so that
+    // nothing is sent once PUT /settings {"paused": true} has answered.
+    if (from_queue && settings.paused) return now;
+    const TimeMs gap_ms = static_cast<TimeMs>(settings.recipient_min_gap_seconds) * 1000;
     if (pacing_->AdmitHold(now, from_queue) == SendingHold::Admission::kHeld) {
         return now;  // due at once; the processor claims nothing but probes until the hold lifts
     }

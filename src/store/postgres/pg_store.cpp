@@ -18,6 +18,7 @@
 #include "notify/templates.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_group_commit.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_statements.h"
 
@@ -125,6 +126,7 @@ PostgresStore::PostgresStore(std::string url, Options options)
       business_(*pool_),
       pacing_(*pool_) {
     PgLease check(*pool_);  // fails now, not on the first request, when the URL is wrong
+    group_commit_ = std::make_unique<PgEnqueueGroupCommit>(*pool_);
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -384,6 +386,10 @@ EnqueueResult PostgresStore::Enqueue(const Message& message, TimeMs next_attempt
     constexpr const char* kOperation = "enqueue message";
     return PgWrite(*pool_, kOperation,
                    [&](PgConnection& c) { return PgEnqueueOne(c, message, next_attempt_at, claim, kOperation); });
+}
+
+void PostgresStore::EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) {
+    group_commit_->Submit(message, next_attempt_at, std::move(done));
 }
 
 std::vector<EnqueueResult> PostgresStore::EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) {

@@ -10,6 +10,7 @@
 
 namespace notify {
 
+class PgEnqueueGroupCommit;
 class PgPool;
 class PostgresStore;
 
@@ -98,6 +99,8 @@ public:
     void RecordTokenUse(std::string_view token_hash, TimeMs at) override;
 
     EnqueueResult Enqueue(const Message& message, TimeMs next_attempt_at, const std::optional<Lease>& claim) override;
+    // Group commit: written with the others waiting, in one transaction, on a writer thread.
+    void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) override;
     std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
     bool CompleteAttempt(const AttemptResult& result) override;
@@ -139,6 +142,8 @@ private:
     // Read on every send (on the I/O threads for POST /send-message): a copy saves a round trip.
     ReadCache<Settings> settings_cache_{kSharedReadMaxAge};
     ReadCache<Template> template_cache_{kSharedReadMaxAge};
+    // Last: stopped (writing what waits) before the pool it writes through goes.
+    std::unique_ptr<PgEnqueueGroupCommit> group_commit_;
 };
 
 }  // namespace notify
