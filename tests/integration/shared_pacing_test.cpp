@@ -1,11 +1,16 @@
-// Three `notifyd serve` processes on one PostgreSQL database keep the provider rate together: the
-// token bucket is in the database (src/queue/send_pacing.h), so three nodes at 20/s send at most
-// 20/s between them, not 60/s. The test's bound is a lower bound on how long the sending takes,
-// which a slow machine only makes longer.
+// What `notifyd serve` processes on one PostgreSQL database share. The provider rate: the token
+// bucket is in the database (src/queue/send_pacing.h), so three nodes at 20/s send at most 20/s
+// between them, not 60/s (the test's bound is a lower bound on how long the sending takes, which a
+// slow machine only makes longer). Idempotency keys, token revocation and settings: a change made
+// through one node holds on the others (settings and tokens within their 0.5 s copies; the waits
+// here are bounded polls, not timings).
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
+#include <thread>
 #include <memory>
 #include <vector>
 
@@ -65,6 +70,61 @@ TEST(SharedPacing, ThreeNodesOnOneDatabaseSendAtTheConfiguredRateTogether) {
     // of the fake's clock). Each node pacing itself would take about 0.7 s.
     const TimeMs span = received.back() - received.front();
     EXPECT_GE(span, (kMessages - kRate) * 1000 / kRate - 500) << "three nodes sent faster than the shared rate";
+}
+
+// Two nodes on one new database, migrated and serving.
+struct TwoNodes {
+    TwoNodes() {
+        fake.Start();
+        const std::string url = test_support::PgCluster::Instance().CreateDatabase();
+        for (int i = 0; i < 2; ++i) nodes.push_back(std::make_unique<Notifyd>(fake.ServiceEnv({{"DATABASE_URL", url}})));
+        nodes[0]->Migrate();
+        for (auto& node : nodes) node->Start();
+    }
+    // Polls `check` up to 5 s; whether it came true.
+    static bool Eventually(const std::function<bool()>& check) {
+        for (int i = 0; i < 100; ++i) {
+            if (check()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+    TempDir fake_dir;
+    FakeMyOperator fake{fake_dir.path()};
+    std::vector<std::unique_ptr<Notifyd>> nodes;
+};
+
+TEST(SeveralNodes, OneIdempotencyKeyPostedToTwoNodesMakesOneMessage) {
+    TwoNodes two;
+    auto body = DeliveryReminder("+919876500001", false);
+    body["idempotency_key"] = "order-1234-placed";
+    const HttpResult first = two.nodes[0]->Post("/send-message", body);
+    const HttpResult second = two.nodes[1]->Post("/send-message", body);
+    ASSERT_TRUE(first.status == 200 || first.status == 202) << first.body;
+    ASSERT_TRUE(second.status == 200 || second.status == 202) << second.body;
+    EXPECT_EQ(first.Json()["id"], second.Json()["id"]);
+    ASSERT_TRUE(two.nodes[1]->WaitForStatus(first.Json()["id"].get<std::string>(), "sent"));
+    EXPECT_EQ(two.fake.RequestCount(), 1);
+    EXPECT_EQ(two.nodes[1]->Get("/statistics").Json()["total"], 1);
+}
+
+TEST(SeveralNodes, ATokenRevokedIsRefusedByEveryNodeAndSettingsChangedOnOneHoldOnTheOther) {
+    TwoNodes two;
+    const std::string token = two.nodes[0]->CreateToken("operator", "dispatch-desk");
+    ASSERT_EQ(two.nodes[1]->Get("/statistics", token).status, 200);  // node 1 caches it now
+    const CommandResult revoked = two.nodes[0]->Run({"token", "revoke", "--name", "dispatch-desk"});
+    ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+    EXPECT_TRUE(TwoNodes::Eventually([&] { return two.nodes[1]->Get("/statistics", token).status == 401; }));
+    EXPECT_EQ(two.nodes[0]->Get("/statistics", token).status, 401);
+
+    ASSERT_EQ(two.nodes[0]->Put("/settings", {{"paused", true}}).status, 200);
+    EXPECT_TRUE(TwoNodes::Eventually([&] { return two.nodes[1]->Get("/settings").Json()["paused"] == true; }));
+    // Paused on node 0, node 1 sends nothing: its queued message waits.
+    const HttpResult queued = two.nodes[1]->Post("/send-message", DeliveryReminder("+919876500002", false));
+    ASSERT_EQ(queued.status, 202) << queued.body;
+    EXPECT_FALSE(two.nodes[1]->WaitForStatus(queued.Json()["id"].get<std::string>(), "sent", std::chrono::seconds(2)));
+    ASSERT_EQ(two.nodes[0]->Put("/settings", {{"paused", false}}).status, 200);
+    EXPECT_TRUE(two.nodes[1]->WaitForStatus(queued.Json()["id"].get<std::string>(), "sent"));
 }
 
 }  // namespace
