@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
-#include <thread>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "common/time_format.h"
@@ -77,7 +77,8 @@ struct TwoNodes {
     TwoNodes() {
         fake.Start();
         const std::string url = test_support::PgCluster::Instance().CreateDatabase();
-        for (int i = 0; i < 2; ++i) nodes.push_back(std::make_unique<Notifyd>(fake.ServiceEnv({{"DATABASE_URL", url}})));
+        for (int i = 0; i < 2; ++i)
+            nodes.push_back(std::make_unique<Notifyd>(fake.ServiceEnv({{"DATABASE_URL", url}})));
         nodes[0]->Migrate();
         for (auto& node : nodes) node->Start();
     }
