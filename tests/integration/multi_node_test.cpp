@@ -167,8 +167,11 @@ TEST_F(MultiNodeTest, ThreeNodesSendAThousandMessagesEachExactlyOnceAndShareTheW
 
 TEST_F(MultiNodeTest, WhenOneNodeIsKilledTheOthersFinishEveryMessage) {
     StartNodes();
-    // Each provider call takes 20 ms, so a node holds claims and has calls in flight when it dies.
-    fake_.SetMode({{"mode", "slow"}, {"delay_ms", 20}});
+    // Each provider call takes 100 ms: a node holds claims and has calls in flight when it dies, and
+    // the three nodes send at most 120 messages/s together (kConcurrencyPerNode calls each), so the
+    // run lasts about 8 s, longer than posting takes even in a sanitizer build. With 20 ms, an
+    // AddressSanitizer run once sent all 1,000 before the kill.
+    fake_.SetMode({{"mode", "slow"}, {"delay_ms", 100}});
     const auto ids = PostRoundRobin();
     ASSERT_EQ(std::count(ids.begin(), ids.end(), ""), 0) << "every send is acknowledged with 202";
 
