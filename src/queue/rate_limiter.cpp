@@ -43,22 +43,4 @@ void TokenBucket::HoldUntil(TimeMs until) {
     refilled_at_ = std::max(refilled_at_, until);
 }
 
-RateLimiter::RateLimiter(int rate_per_second, const Clock& clock)
-    : clock_(clock), bucket_(rate_per_second, clock.NowMs()) {}
-
-TimeMs RateLimiter::TryAcquire() {
-    std::lock_guard lock(mutex_);
-    return bucket_.TryAcquire(clock_.NowMs());
-}
-
-void RateLimiter::HoldUntil(TimeMs until) {
-    std::lock_guard lock(mutex_);
-    bucket_.HoldUntil(until);
-}
-
-TimeMs RateLimiter::HeldUntil() const {
-    std::lock_guard lock(mutex_);
-    return bucket_.held_until();
-}
-
 }  // namespace notify

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 
 #include "common/clock.h"
 
@@ -43,24 +42,6 @@ private:
     std::int64_t units_;
     TimeMs refilled_at_;
     TimeMs held_until_ = 0;
-};
-
-// TokenBucket for several threads, on the injected clock. It never sleeps: it answers how long
-// until a token, and the caller decides (an immediate send is queued, the queue processor may
-// wait a little on its clock or reschedule).
-class RateLimiter final {
-public:
-    RateLimiter(int rate_per_second, const Clock& clock);
-    // Takes a token and returns 0 when one is free now; otherwise takes nothing and returns how
-    // many milliseconds until one will be (also through a provider's Retry-After).
-    TimeMs TryAcquire();
-    void HoldUntil(TimeMs until);
-    TimeMs HeldUntil() const;
-
-private:
-    const Clock& clock_;
-    mutable std::mutex mutex_;
-    TokenBucket bucket_;
 };
 
 }  // namespace notify

@@ -67,27 +67,5 @@ TEST(TokenBucket, AClockSteppingBackGivesNoTokens) {
     EXPECT_EQ(bucket.TryAcquire(kStart + 1000), 0);
 }
 
-TEST(RateLimiter, AnswersTheWaitInsteadOfSleepingAndTakesNothing) {
-    ManualClock clock(kStart);
-    RateLimiter limiter(1, clock);
-    EXPECT_EQ(limiter.TryAcquire(), 0);
-    EXPECT_EQ(limiter.TryAcquire(), 1000);
-    EXPECT_EQ(clock.NowMs(), kStart);  // no time passed: nothing slept
-    clock.Advance(400);
-    EXPECT_EQ(limiter.TryAcquire(), 600);  // the refused calls took nothing
-    clock.Advance(600);
-    EXPECT_EQ(limiter.TryAcquire(), 0);
-}
-
-TEST(RateLimiter, ARetryAfterHoldIsSharedByEveryCaller) {
-    ManualClock clock(kStart);
-    RateLimiter limiter(0, clock);
-    limiter.HoldUntil(kStart + 30000);
-    EXPECT_EQ(limiter.HeldUntil(), kStart + 30000);
-    EXPECT_EQ(limiter.TryAcquire(), 30000);
-    clock.Set(kStart + 30000);
-    EXPECT_EQ(limiter.TryAcquire(), 0);
-}
-
 }  // namespace
 }  // namespace notify

@@ -157,5 +157,23 @@ TEST(LocalSendPacing, PacesOneProcessInMemory) {
     EXPECT_EQ(pacing->Peek(kStart).hold, Admission::kHeld);
 }
 
+// What the RateLimiter class asserted before the pacing moved behind SendPacing.
+TEST(LocalSendPacing, AnswersTheWaitInsteadOfSleepingAndTakesNothing) {
+    auto pacing = MakeLocalSendPacing(1, kProbeMs, kStart);
+    EXPECT_EQ(pacing->TryAcquireToken(kStart), 0);
+    EXPECT_EQ(pacing->TryAcquireToken(kStart), 1000);
+    EXPECT_EQ(pacing->TryAcquireToken(kStart + 400), 600);  // the refused calls took nothing
+    EXPECT_EQ(pacing->TryAcquireToken(kStart + 1000), 0);
+}
+
+TEST(LocalSendPacing, ARetryAfterHoldsEveryCallerEvenWithoutARateLimit) {
+    auto pacing = MakeLocalSendPacing(0, kProbeMs, kStart);
+    EXPECT_TRUE(pacing->ThrottleUntil(kStart + 30000));
+    EXPECT_FALSE(pacing->ThrottleUntil(kStart + 10000));  // an earlier end does not shorten it
+    EXPECT_EQ(pacing->Peek(kStart).throttled_until, kStart + 30000);
+    EXPECT_EQ(pacing->TryAcquireToken(kStart), 30000);
+    EXPECT_EQ(pacing->TryAcquireToken(kStart + 30000), 0);
+}
+
 }  // namespace
 }  // namespace notify
