@@ -273,6 +273,77 @@ TYPED_TEST(StoreContractTest, CompleteAttemptRetryReschedulesThenFailedEndsIt) {
     EXPECT_EQ(attempts[1].outcome, AttemptOutcome::kPermanent);
 }
 
+// The queue processor's workers record their attempts at once (PostgreSQL writes them as groups in
+// one transaction): each is applied once, a lost lease still answers false, and the counters add up.
+TYPED_TEST(StoreContractTest, ManyWorkersCompletingAttemptsAtOnceEachApplyOnceAndTheCountersAddUp) {
+    constexpr int kWorkers = 8;
+    constexpr int kPerWorker = 15;
+    constexpr int kMessages = kWorkers * kPerWorker;
+    for (int i = 0; i < kMessages; ++i) this->Enqueue(MakeMessage("m" + std::to_string(i), kT0 + i), kT0);
+    ASSERT_EQ(this->store_->ClaimDue(kT0 + kMessages, kMessages, Lease{"w", kT0 + 60'000}, false).size(),
+              static_cast<std::size_t>(kMessages));
+
+    // Message i ends sent (i % 4 == 0 or 3), retried (1) or failed (2); every tenth is recorded
+    // under a lease it does not hold.
+    std::atomic<int> wrong_answers{0};
+    std::latch go(kWorkers);
+    std::vector<std::thread> workers;
+    for (int w = 0; w < kWorkers; ++w) {
+        workers.emplace_back([&, w] {
+            go.arrive_and_wait();
+            for (int k = 0; k < kPerWorker; ++k) {
+                const int i = w * kPerWorker + k;
+                const std::string id = "m" + std::to_string(i);
+                AttemptResult result;
+                const int ending = i % 4;
+                result.next = ending == 1   ? AttemptResult::Next::kRetry
+                              : ending == 2 ? AttemptResult::Next::kFailed
+                                            : AttemptResult::Next::kSent;
+                result.attempt =
+                    MakeAttempt(id, 1, kT0 + 1000,
+                                result.next == AttemptResult::Next::kSent
+                                    ? AttemptOutcome::kAccepted
+                                    : (ending == 1 ? AttemptOutcome::kRetryable : AttemptOutcome::kPermanent));
+                result.next_attempt_at = kT0 + 90'000;
+                result.now = kT0 + 2000;
+                const bool lease_held = i % 10 != 0;
+                result.lease_owner = lease_held ? "w" : "somebody-else";
+                if (this->store_->CompleteAttempt(result) != lease_held) ++wrong_answers;
+            }
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    EXPECT_EQ(wrong_answers.load(), 0);
+
+    int sent = 0, retried = 0, failed = 0, lost = 0;
+    for (int i = 0; i < kMessages; ++i) {
+        const std::string id = "m" + std::to_string(i);
+        const Message m = *this->store_->GetMessage(id);
+        EXPECT_EQ(this->store_->ListAttempts(id).size(), 1u) << id;  // recorded whatever the lease
+        if (i % 10 == 0) {
+            ++lost;
+            EXPECT_EQ(m.status, MessageStatus::kSending) << id;  // the lease holder's to move
+        } else if (i % 4 == 1) {
+            ++retried;
+            EXPECT_EQ(m.status, MessageStatus::kQueued) << id;
+            EXPECT_EQ(m.next_attempt_at, kT0 + 90'000) << id;
+        } else if (i % 4 == 2) {
+            ++failed;
+            EXPECT_EQ(m.status, MessageStatus::kFailed) << id;
+        } else {
+            ++sent;
+            EXPECT_EQ(m.status, MessageStatus::kSent) << id;
+            EXPECT_EQ(m.provider_message_id, "wamid." + id) << id;
+        }
+    }
+    const Statistics stats = this->store_->Stats(StatsQuery{});
+    EXPECT_EQ(stats.all.total, kMessages);
+    EXPECT_EQ(stats.all.sent, sent);
+    EXPECT_EQ(stats.all.failed, failed);
+    EXPECT_EQ(stats.all.queued, retried + lost);  // queued or sending
+    EXPECT_EQ(this->store_->QueueDepth(), retried + lost);
+}
+
 TYPED_TEST(StoreContractTest, ALateRetryFromAnExpiredLeaseDoesNotUndoTheSend) {
     this->Enqueue(MakeMessage("m1", kT0), kT0);
     ASSERT_EQ(this->store_->ClaimDue(kT0, 10, Lease{"slow", kT0 + 100}, false).size(), 1u);

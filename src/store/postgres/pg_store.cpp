@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <future>
 #include <limits>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
 
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/log_context.h"
 #include "notify/counters.h"
 #include "notify/status.h"
 #include "notify/templates.h"
@@ -116,6 +119,71 @@ MessageStatus StatusColumn(const PgResult& r, int row, int column, std::string_v
     return *parsed;
 }
 
+// A group of POST /send-message enqueues; attempt records come at most one per processor worker
+// (PROCESSOR_CONCURRENCY) each, so their groups stay smaller than this anyway.
+constexpr std::size_t kMaxEnqueueGroup = 256;
+constexpr std::size_t kMaxAttemptGroup = 256;
+
+// Records one attempt in the caller's transaction (a group of CompleteAttempt); false when the
+// lease was lost.
+bool WriteAttempt(PgConnection& c, const AttemptResult& result) {
+    constexpr const char* kOperation = "complete attempt";
+    const Attempt& attempt = result.attempt;
+    // Recorded whether or not the lease still holds: see Store::CompleteAttempt.
+    c.Run(kPgInsertAttempt,
+          PgParams()
+              .Text(attempt.message_id)
+              .Int(attempt.number)
+              .Int(attempt.started_at)
+              .Int(attempt.latency_ms)
+              .Text(ToString(attempt.outcome))
+              .Int(attempt.http_status)
+              .Text(attempt.error)
+              .Text(attempt.provider_message_id)
+              .Bool(attempt.stops_all_sending),
+          kOperation);
+    std::int64_t changed = 0;
+    if (result.next == AttemptResult::Next::kRetry) {
+        changed =
+            c.Run(kPgRescheduleLeasedEntry,
+                  PgParams().Text(attempt.message_id).Int(result.next_attempt_at).Text(result.lease_owner), kOperation)
+                .Affected();
+    } else {
+        changed = c.Run(kPgDeleteLeasedEntry, PgParams().Text(attempt.message_id).Text(result.lease_owner), kOperation)
+                      .Affected();
+    }
+    // The lease was lost: the newer owner's state (or the finished message) stays as it is.
+    if (changed == 0) return false;
+
+    const bool sent = result.next == AttemptResult::Next::kSent;
+    MessageStatus status = MessageStatus::kQueued;
+    if (sent) status = MessageStatus::kSent;
+    if (result.next == AttemptResult::Next::kFailed) status = MessageStatus::kFailed;
+    // Locked: a status report for the same message waits until this commits.
+    const PgResult before = c.Run(kPgSelectCounterKeyForUpdate, PgParams().Text(attempt.message_id), kOperation);
+    if (before.Rows() > 0) {
+        const MessageStatus old_status = StatusColumn(before, 0, 0, kOperation);
+        // As kPgApplyAttempt: a status the provider already reported is never moved back.
+        const bool accepted = old_status == MessageStatus::kSent || old_status == MessageStatus::kDelivered ||
+                              old_status == MessageStatus::kRead;
+        c.AddCounters(
+            CounterChangesForStatus(before.Int(0, 1), before.Text(0, 2), old_status, accepted ? old_status : status));
+    }
+    PgParams apply;
+    apply.Text(attempt.message_id)
+        .Int(attempt.number)
+        .Text(sent ? std::string_view() : std::string_view(attempt.error))
+        .Text(ToString(status));
+    if (sent) {
+        apply.TextOrNull(attempt.provider_message_id);
+    } else {
+        apply.Null();
+    }
+    apply.Int(result.now);
+    c.Run(kPgApplyAttempt, apply, kOperation);
+    return true;
+}
+
 }  // namespace
 
 PostgresStore::PostgresStore(std::string url) : PostgresStore(std::move(url), Options{}) {}
@@ -126,7 +194,8 @@ PostgresStore::PostgresStore(std::string url, Options options)
       business_(*pool_),
       pacing_(*pool_) {
     PgLease check(*pool_);  // fails now, not on the first request, when the URL is wrong
-    group_commit_ = std::make_unique<PgEnqueueGroupCommit>(*pool_);
+    enqueue_commit_ = std::make_unique<PgGroupCommit>(*pool_, "enqueue message", kMaxEnqueueGroup);
+    attempt_commit_ = std::make_unique<PgGroupCommit>(*pool_, "complete attempt", kMaxAttemptGroup);
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -389,7 +458,24 @@ EnqueueResult PostgresStore::Enqueue(const Message& message, TimeMs next_attempt
 }
 
 void PostgresStore::EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) {
-    group_commit_->Submit(message, next_attempt_at, std::move(done));
+    auto written = std::make_shared<EnqueueResult>();
+    // No lock key: in submission order, so that an idempotency key repeated within the group
+    // stores one message and the later enqueues get it, as if each had been its own transaction.
+    enqueue_commit_->Submit(
+        PgGroupCommit::Job{{},
+                           [written, message, next_attempt_at](PgConnection& c) {
+                               *written = PgEnqueueOne(c, message, next_attempt_at, std::nullopt, "enqueue message");
+                           },
+                           // `done` runs on a writer: it logs for the request that asked (POST /send-message).
+                           CarryRequestId([written, done = std::move(done)](std::exception_ptr error) {
+                               EnqueueOutcome outcome;
+                               if (error) {
+                                   outcome.error = error;
+                               } else {
+                                   outcome.result = std::move(*written);
+                               }
+                               done(std::move(outcome));
+                           })});
 }
 
 std::vector<EnqueueResult> PostgresStore::EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) {
@@ -429,64 +515,20 @@ std::vector<Message> PostgresStore::ClaimDue(TimeMs now, int limit, const Lease&
 }
 
 bool PostgresStore::CompleteAttempt(const AttemptResult& result) {
-    constexpr const char* kOperation = "complete attempt";
-    const Attempt& attempt = result.attempt;
-    return PgWrite(*pool_, kOperation, [&](PgConnection& c) {
-        // Recorded whether or not the lease still holds: see Store::CompleteAttempt.
-        c.Run(kPgInsertAttempt,
-              PgParams()
-                  .Text(attempt.message_id)
-                  .Int(attempt.number)
-                  .Int(attempt.started_at)
-                  .Int(attempt.latency_ms)
-                  .Text(ToString(attempt.outcome))
-                  .Int(attempt.http_status)
-                  .Text(attempt.error)
-                  .Text(attempt.provider_message_id)
-                  .Bool(attempt.stops_all_sending),
-              kOperation);
-        std::int64_t changed = 0;
-        if (result.next == AttemptResult::Next::kRetry) {
-            changed = c.Run(kPgRescheduleLeasedEntry,
-                            PgParams().Text(attempt.message_id).Int(result.next_attempt_at).Text(result.lease_owner),
-                            kOperation)
-                          .Affected();
-        } else {
-            changed =
-                c.Run(kPgDeleteLeasedEntry, PgParams().Text(attempt.message_id).Text(result.lease_owner), kOperation)
-                    .Affected();
-        }
-        // The lease was lost: the newer owner's state (or the finished message) stays as it is.
-        if (changed == 0) return false;
-
-        const bool sent = result.next == AttemptResult::Next::kSent;
-        MessageStatus status = MessageStatus::kQueued;
-        if (sent) status = MessageStatus::kSent;
-        if (result.next == AttemptResult::Next::kFailed) status = MessageStatus::kFailed;
-        // Locked: a status report for the same message waits until this commits.
-        const PgResult before = c.Run(kPgSelectCounterKeyForUpdate, PgParams().Text(attempt.message_id), kOperation);
-        if (before.Rows() > 0) {
-            const MessageStatus old_status = StatusColumn(before, 0, 0, kOperation);
-            // As kPgApplyAttempt: a status the provider already reported is never moved back.
-            const bool accepted = old_status == MessageStatus::kSent || old_status == MessageStatus::kDelivered ||
-                                  old_status == MessageStatus::kRead;
-            c.AddCounters(CounterChangesForStatus(before.Int(0, 1), before.Text(0, 2), old_status,
-                                                  accepted ? old_status : status));
-        }
-        PgParams apply;
-        apply.Text(attempt.message_id)
-            .Int(attempt.number)
-            .Text(sent ? std::string_view() : std::string_view(attempt.error))
-            .Text(ToString(status));
-        if (sent) {
-            apply.TextOrNull(attempt.provider_message_id);
-        } else {
-            apply.Null();
-        }
-        apply.Int(result.now);
-        c.Run(kPgApplyAttempt, apply, kOperation);
-        return true;
-    });
+    // Shared with the job: the caller waits for the future while the writer may still be finishing.
+    auto applied = std::make_shared<std::promise<bool>>();
+    auto lease_held = std::make_shared<bool>(false);
+    std::future<bool> done = applied->get_future();
+    attempt_commit_->Submit(PgGroupCommit::Job{
+        result.attempt.message_id, [lease_held, result](PgConnection& c) { *lease_held = WriteAttempt(c, result); },
+        [lease_held, applied](std::exception_ptr error) {
+            if (error) {
+                applied->set_exception(error);
+            } else {
+                applied->set_value(*lease_held);
+            }
+        }});
+    return done.get();
 }
 
 std::size_t PostgresStore::ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,

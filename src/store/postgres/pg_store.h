@@ -10,7 +10,7 @@
 
 namespace notify {
 
-class PgEnqueueGroupCommit;
+class PgGroupCommit;
 class PgPool;
 class PostgresStore;
 
@@ -103,6 +103,8 @@ public:
     void EnqueueAsync(const Message& message, TimeMs next_attempt_at, EnqueueDone done) override;
     std::vector<EnqueueResult> EnqueueBatch(const std::vector<Message>& messages, TimeMs next_attempt_at) override;
     std::vector<Message> ClaimDue(TimeMs now, int limit, const Lease& lease, bool force) override;
+    // Group commit: the workers' records wait for one another's transaction, so that the
+    // statistics counter rows every record updates are locked once per group, not once per send.
     bool CompleteAttempt(const AttemptResult& result) override;
     std::size_t ReleaseLeases(const std::string& owner, const std::vector<std::string>& message_ids,
                               TimeMs due_at) override;
@@ -142,8 +144,9 @@ private:
     // Read on every send (on the I/O threads for POST /send-message): a copy saves a round trip.
     ReadCache<Settings> settings_cache_{kSharedReadMaxAge};
     ReadCache<Template> template_cache_{kSharedReadMaxAge};
-    // Last: stopped (writing what waits) before the pool it writes through goes.
-    std::unique_ptr<PgEnqueueGroupCommit> group_commit_;
+    // Last: stopped (writing what waits) before the pool they write through goes.
+    std::unique_ptr<PgGroupCommit> enqueue_commit_;  // POST /send-message
+    std::unique_ptr<PgGroupCommit> attempt_commit_;  // the queue processor's attempt records
 };
 
 }  // namespace notify
