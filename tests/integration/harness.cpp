@@ -397,4 +397,21 @@ nlohmann::json DeliveryReminder(const std::string& phone, bool immediate) {
             {"immediate", immediate}};
 }
 
+nlohmann::json MyOperatorStatusEvent(const std::string& event_id, const std::string& status,
+                                     const std::string& provider_id, const std::string& customer_digits,
+                                     const std::string& timestamp) {
+    return {{"event_id", event_id},
+            {"company_id", "company-42"},
+            {"event_type", "message." + status},
+            {"event_sequence", 1},
+            {"event_version", "2"},
+            {"timestamp", timestamp},
+            {"channel", "whatsapp"},
+            {"direction", "outgoing"},
+            {"session_id", "session-1"},
+            {"system_identifier", "phone-number-id-7"},
+            {"customer_identifier", customer_digits},
+            {"payload", {{"id", provider_id}, {"status", status}}}};
+}
+
 }  // namespace notify::testing

@@ -165,4 +165,10 @@ private:
 // A valid send-message body for delivery_reminder.
 nlohmann::json DeliveryReminder(const std::string& phone = "+919876543210", bool immediate = true);
 
+// A status webhook as MyOperator posts it (docs/myoperator-api.md): `status` of the message the
+// provider knows as `provider_id`, sent to `customer_digits` (E.164 without the +).
+nlohmann::json MyOperatorStatusEvent(const std::string& event_id, const std::string& status,
+                                     const std::string& provider_id, const std::string& customer_digits,
+                                     const std::string& timestamp = "2026-06-26T02:10:56.956814767Z");
+
 }  // namespace notify::testing

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -126,6 +127,39 @@ TEST(SeveralNodes, ATokenRevokedIsRefusedByEveryNodeAndSettingsChangedOnOneHoldO
     EXPECT_FALSE(two.nodes[1]->WaitForStatus(queued.Json()["id"].get<std::string>(), "sent", std::chrono::seconds(2)));
     ASSERT_EQ(two.nodes[0]->Put("/settings", {{"paused", false}}).status, 200);
     EXPECT_TRUE(two.nodes[1]->WaitForStatus(queued.Json()["id"].get<std::string>(), "sent"));
+}
+
+// MyOperator retries a webhook it thinks failed, and a load balancer may hand the two copies to
+// different nodes at the same moment: the event is applied once (one status event, one count).
+TEST(SeveralNodes, OneWebhookEventPostedToTwoNodesAtOnceIsAppliedOnce) {
+    TwoNodes two;
+    const HttpResult sent = two.nodes[0]->Post("/send-message", DeliveryReminder("+919876500003"));
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    const std::string id = sent.Json()["id"].get<std::string>();
+    const std::string provider_id = sent.Json()["provider_message_id"].get<std::string>();
+    const std::string event = MyOperatorStatusEvent("e-both", "delivered", provider_id, "919876500003").dump();
+
+    std::vector<HttpResult> answers(2);
+    std::vector<std::thread> posts;
+    for (std::size_t n = 0; n < 2; ++n) {
+        posts.emplace_back([&, n] {
+            answers[n] = HttpCall(
+                "POST", two.nodes[n]->api("/webhooks/myoperator"), event,
+                {"Content-Type: application/json", std::string("X-Webhook-Secret: ") + Notifyd::kWebhookSecret});
+        });
+    }
+    for (auto& post : posts) post.join();
+    std::vector<std::string> outcomes;
+    for (const HttpResult& answer : answers) {
+        ASSERT_EQ(answer.status, 200) << answer.body;
+        outcomes.push_back(answer.Json()["status"].get<std::string>());
+    }
+    std::sort(outcomes.begin(), outcomes.end());
+    EXPECT_EQ(outcomes, (std::vector<std::string>{"applied", "duplicate"}));
+    const auto message = two.nodes[1]->Get("/messages/" + id).Json();
+    EXPECT_EQ(message["status"], "delivered");
+    EXPECT_EQ(message["status_events"].size(), 1u);
+    EXPECT_EQ(two.nodes[1]->Get("/statistics").Json()["delivered"], 1);
 }
 
 }  // namespace

@@ -16,18 +16,7 @@ constexpr const char* kCustomerDigits = "919876543210";
 
 nlohmann::json StatusEvent(const std::string& event_id, const std::string& status, const std::string& provider_id,
                            const std::string& timestamp = "2026-06-26T02:10:56.956814767Z") {
-    return {{"event_id", event_id},
-            {"company_id", "company-42"},
-            {"event_type", "message." + status},
-            {"event_sequence", 1},
-            {"event_version", "2"},
-            {"timestamp", timestamp},
-            {"channel", "whatsapp"},
-            {"direction", "outgoing"},
-            {"session_id", "session-1"},
-            {"system_identifier", "phone-number-id-7"},
-            {"customer_identifier", kCustomerDigits},
-            {"payload", {{"id", provider_id}, {"status", status}}}};
+    return MyOperatorStatusEvent(event_id, status, provider_id, kCustomerDigits, timestamp);
 }
 
 nlohmann::json Inbound(const std::string& event_id, const std::string& text,
