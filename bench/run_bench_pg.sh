@@ -108,6 +108,15 @@ enqueue_run() {
 dispatch_run() {
   local label=$1
   api -X PUT "$BASE/settings" -d '{"paused": true}' >/dev/null
+  # The other nodes see the pause within their settings copy's age (0.5 s): until every node says
+  # so, one of them could send part of the backlog before it is counted.
+  local base
+  for base in "${NODE_BASES[@]}"; do
+    for _ in $(seq 1 50); do
+      [ "$(api "$base/settings" | jq -r '.paused')" = true ] && break
+      sleep 0.1
+    done
+  done
   BENCH_TOKEN=$TOKEN BENCH_THREADS=$THREADS BENCH_LIMIT=$DISPATCH_N \
     timeout 300 wrk -t"$THREADS" -c"$CONNS" -d300s -s bench/send.lua "$BASE/" > "$WORK/wrk-fill-$label.txt" 2>&1 &
   local wrk_pid=$!
