@@ -17,11 +17,9 @@ const std::string kSelectMessageByKey = std::string("SELECT ") + kPgMessageColum
                                         " ON q.message_id = l.id WHERE l.idempotency_key = $1";
 
 // A repeated idempotency key is a no-op; a repeated id stays an error (a unique violation).
-constexpr const char* kInsertMessage =
-    "INSERT INTO notifications_log (id, phone, message_type, provider_template_name, language, parameters, context,"
-    " status, provider_message_id, attempts, last_error, idempotency_key, created_at, updated_at, sent_at,"
-    " delivered_at, read_at, failed_at, text_body)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+const std::string kInsertMessage =
+    std::string("INSERT INTO notifications_log (") + kPgMessageInsertColumns +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING seq";
 constexpr const char* kInsertQueueEntry =
     "INSERT INTO notifications_queue (message_id, next_attempt_at, lease_owner, lease_expires_at, enqueued_at)"
@@ -95,37 +93,50 @@ std::optional<Message> PgLoadMessage(PgConnection& c, std::string_view id, std::
     return PgReadMessage(r, 0);
 }
 
+EnqueueDecision PgDecideStored(Message& stored, bool opted_out, bool claim) {
+    const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim);
+    stored.status = decision.status;
+    if (stored.updated_at == 0) stored.updated_at = stored.created_at;
+    stored.next_attempt_at.reset();
+    return decision;
+}
+
+std::vector<std::optional<std::string>> PgMessageRow(const Message& stored) {
+    const auto text = [](std::string_view value) { return std::optional<std::string>(std::string(value)); };
+    const auto integer = [](std::optional<std::int64_t> value) {
+        return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
+    };
+    return {text(stored.id),
+            text(stored.phone),
+            text(stored.message_type),
+            text(stored.provider_template_name),
+            text(stored.language),
+            text(PgJsonArray(stored.parameters)),
+            text(stored.context_json),
+            text(ToString(stored.status)),
+            stored.provider_message_id.empty() ? std::nullopt : text(stored.provider_message_id),
+            integer(stored.attempts),
+            text(stored.last_error),
+            stored.idempotency_key,
+            integer(stored.created_at),
+            integer(stored.updated_at),
+            integer(stored.sent_at),
+            integer(stored.delivered_at),
+            integer(stored.read_at),
+            integer(stored.failed_at),
+            stored.text};
+}
+
 EnqueueResult PgEnqueueOne(PgConnection& c, const Message& message, TimeMs next_attempt_at,
                            const std::optional<Lease>& claim, std::string_view operation) {
     Message stored = message;
     // Read in the transaction that stores the message: a STOP recorded before it is never missed.
     const bool opted_out = NeedsQueueEntry(stored.status) && PgPhoneOptedOut(c, stored.phone, operation);
-    const EnqueueDecision decision = DecideEnqueue(stored.status, opted_out, claim.has_value());
-    stored.status = decision.status;
-    if (stored.updated_at == 0) stored.updated_at = stored.created_at;
-    stored.next_attempt_at.reset();
+    const EnqueueDecision decision = PgDecideStored(stored, opted_out, claim.has_value());
 
     PgParams params;
-    params.Text(stored.id)
-        .Text(stored.phone)
-        .Text(stored.message_type)
-        .Text(stored.provider_template_name)
-        .Text(stored.language)
-        .Text(PgJsonArray(stored.parameters))
-        .Text(stored.context_json)
-        .Text(ToString(stored.status))
-        .TextOrNull(stored.provider_message_id)
-        .Int(stored.attempts)
-        .Text(stored.last_error)
-        .OptText(stored.idempotency_key)
-        .Int(stored.created_at)
-        .Int(stored.updated_at)
-        .OptInt(stored.sent_at)
-        .OptInt(stored.delivered_at)
-        .OptInt(stored.read_at)
-        .OptInt(stored.failed_at)
-        .OptText(stored.text);
-    const PgResult inserted = c.Run(kInsertMessage, params, operation);
+    for (const std::optional<std::string>& value : PgMessageRow(stored)) params.OptText(value);
+    const PgResult inserted = c.Run(kInsertMessage.c_str(), params, operation);
     if (inserted.Rows() == 0) {
         // The idempotency key is taken (by an earlier message, or one committed meanwhile).
         std::optional<Message> first;
